@@ -1,0 +1,132 @@
+/**
+ * Decoding and checking images inside the worker: sniffing formats by their
+ * bytes, refusing broken files with a reason a person can act on, and
+ * producing thumbnails and model-sized pixels with createImageBitmap.
+ */
+import { centerSquare } from '../ml/preprocess';
+
+export type ImageKind = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif' | 'ico' | 'svg';
+
+/** Anything larger is refused before decoding: it would need gigabytes of memory. */
+export const MAX_PIXELS = 200_000_000;
+
+export const THUMBNAIL_SIZE = 96;
+
+/** A file that cannot become a sample; `message` names the reason. */
+export class ImageRejected extends Error {}
+
+export function sniffImageKind(head: Uint8Array): ImageKind | null {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  const ascii = (from: number, text: string) => [...text].every((ch, i) => head[from + i] === ch.charCodeAt(0));
+  if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
+  if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'gif';
+  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'webp';
+  if (ascii(0, 'BM')) return 'bmp';
+  if (ascii(4, 'ftypavif') || ascii(4, 'ftypavis')) return 'avif';
+  if (starts(0, 0, 1, 0)) return 'ico';
+  const text = new TextDecoder().decode(head).trimStart().toLowerCase();
+  if (text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('<svg'))) return 'svg';
+  return null;
+}
+
+/** Width and height from the header, without decoding, so huge images can be refused cheaply. */
+export function headerDimensions(kind: ImageKind, head: Uint8Array): { width: number; height: number } | null {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  if (kind === 'png' && head.length >= 24) return { width: view.getUint32(16), height: view.getUint32(20) };
+  if (kind === 'gif' && head.length >= 10) return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
+  if (kind === 'jpeg') {
+    // Walk the marker segments up to the first start-of-frame.
+    let offset = 2;
+    while (offset + 9 < head.length) {
+      if (head[offset] !== 0xff) return null;
+      const marker = head[offset + 1];
+      const length = view.getUint16(offset + 2);
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        return { height: view.getUint16(offset + 5), width: view.getUint16(offset + 7) };
+      }
+      offset += 2 + length;
+    }
+  }
+  return null;
+}
+
+/** JPEG and PNG end with a known marker; without it the file was cut short. */
+export function looksTruncated(kind: ImageKind, tail: Uint8Array): boolean {
+  if (kind === 'jpeg') {
+    for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return false;
+    return true;
+  }
+  if (kind === 'png') {
+    const text = String.fromCharCode(...tail.slice(-16));
+    return !text.includes('IEND');
+  }
+  return false;
+}
+
+const HEAD_BYTES = 64 * 1024;
+const TAIL_BYTES = 1024;
+
+/**
+ * Checks a file and decodes it (first frame for animations, EXIF orientation
+ * applied). Throws ImageRejected with a user-facing reason.
+ */
+export async function decodeImage(file: Blob): Promise<ImageBitmap> {
+  if (file.size === 0) throw new ImageRejected('the file is empty (0 bytes)');
+  const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+  const kind = sniffImageKind(head);
+  if (kind === null) {
+    throw new ImageRejected(`not an image${file.type ? ` (${file.type})` : ''}: supported are JPEG, PNG, GIF, WebP, BMP, AVIF and SVG`);
+  }
+  if (kind === 'svg') throw new ImageRejected('SVG images must be converted to PNG first');
+  const tail = new Uint8Array(await file.slice(Math.max(0, file.size - TAIL_BYTES)).arrayBuffer());
+  if (looksTruncated(kind, tail)) throw new ImageRejected(`the ${kind.toUpperCase()} file is truncated (it ends before the image does)`);
+  const dims = headerDimensions(kind, head);
+  if (dims && dims.width * dims.height > MAX_PIXELS) {
+    throw new ImageRejected(
+      `the image is ${dims.width}×${dims.height} pixels, more than the ${MAX_PIXELS / 1e6} megapixel limit; scale it down first`,
+    );
+  }
+  try {
+    return await createImageBitmap(file, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+  } catch (error) {
+    throw new ImageRejected(
+      `the ${kind.toUpperCase()} file could not be decoded (it is corrupt or unsupported): ${error instanceof Error ? error.message : error}`,
+    );
+  }
+}
+
+/**
+ * The centre square of an image at size × size, flattened onto white so that
+ * transparent pixels have a defined colour. Returns RGBA bytes.
+ */
+export function centerSquarePixels(bitmap: ImageBitmap, size: number): Uint8ClampedArray {
+  const canvas = drawCenterSquare(bitmap, size);
+  return canvas.getContext('2d')!.getImageData(0, 0, size, size).data;
+}
+
+function drawCenterSquare(bitmap: ImageBitmap, size: number): OffscreenCanvas {
+  const canvas = new OffscreenCanvas(size, size);
+  const context = canvas.getContext('2d', { willReadFrequently: true })!;
+  const { sx, sy, size: side } = centerSquare(bitmap.width, bitmap.height);
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, size, size);
+  context.imageSmoothingEnabled = true;
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(bitmap, sx, sy, side, side, 0, 0, size, size);
+  return canvas;
+}
+
+export async function thumbnailOf(bitmap: ImageBitmap): Promise<Blob> {
+  return drawCenterSquare(bitmap, THUMBNAIL_SIZE).convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+}
+
+/** Decodes a blob straight to model-sized RGBA pixels, closing the full-size bitmap at once. */
+export async function modelPixels(file: Blob, size: number): Promise<Uint8ClampedArray> {
+  const bitmap = await decodeImage(file);
+  try {
+    return centerSquarePixels(bitmap, size);
+  } finally {
+    bitmap.close();
+  }
+}

@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import { publicFileUrl, type BackboneSpec } from './backbones';
+import { HEAD_LAYER_NAMES } from './head';
+
+export interface LoadedBackbone {
+  spec: BackboneSpec;
+  /** Where the weights came from (same-origin path or public URL). */
+  source: string;
+  /** Layers backbones: input image → pooled feature vector, as one layers model. Null for graph models. */
+  featureModel: tf.LayersModel | null;
+  /** Preprocessed images [N, s, s, 3] → embeddings [N, D]. */
+  embed(images: tf.Tensor4D): tf.Tensor2D;
+  dispose(): void;
+}
+
+export type ModelLoader = (
+  url: string,
+  format: BackboneSpec['format'],
+  options: tf.io.LoadOptions,
+) => Promise<tf.LayersModel | tf.GraphModel>;
+
+const defaultLoader: ModelLoader = (url, format, options) =>
+  format === 'layers' ? tf.loadLayersModel(url, options) : tf.loadGraphModel(url, options);
+
+export interface LoadBackboneOptions {
+  /** Same-origin model.json, tried first. */
+  localUrl: string;
+  loader?: ModelLoader;
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Loads a backbone from the same-origin copy, else from its public URL, and
+ * truncates it at its feature layer. If both fail, the error names both URLs.
+ */
+export async function loadBackbone(spec: BackboneSpec, options: LoadBackboneOptions): Promise<LoadedBackbone> {
+  const loader = options.loader ?? defaultLoader;
+  const attempts: { url: string; options: tf.io.LoadOptions }[] = [
+    { url: options.localUrl, options: { onProgress: options.onProgress } },
+    {
+      url: spec.publicUrl + (spec.publicUrlQuery ?? ''),
+      options: {
+        onProgress: options.onProgress,
+        weightUrlConverter: async (name: string) => publicFileUrl(spec, name),
+      },
+    },
+  ];
+  const failures: string[] = [];
+  for (const attempt of attempts) {
+    try {
+      const model = await loader(attempt.url, spec.format, attempt.options);
+      return wrapBackbone(spec, model, attempt.url);
+    } catch (error) {
+      failures.push(`${attempt.url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new Error(`Could not load backbone "${spec.id}" from either place. Tried ${failures.join(' — and ')}`);
+}
+
+export function wrapBackbone(spec: BackboneSpec, model: tf.LayersModel | tf.GraphModel, source: string): LoadedBackbone {
+  if (model instanceof tf.GraphModel) {
+    return {
+      spec,
+      source,
+      featureModel: null,
+      embed: (images) =>
+        tf.tidy(() => {
+          const out = model.execute(images, spec.featureNode) as tf.Tensor;
+          return (spec.pooled ? tf.mean(out, [1, 2]) : out.reshape([images.shape[0], -1])) as tf.Tensor2D;
+        }),
+      dispose: () => model.dispose(),
+    };
+  }
+  const feature = model.getLayer(spec.featureNode).output as tf.SymbolicTensor;
+  const pooled = spec.pooled
+    ? (tf.layers.globalAveragePooling2d({ name: HEAD_LAYER_NAMES.pool }).apply(feature) as tf.SymbolicTensor)
+    : feature;
+  const featureModel = tf.model({ name: `${spec.id}_features`, inputs: model.inputs, outputs: pooled });
+  return {
+    spec,
+    source,
+    featureModel,
+    embed: (images) => featureModel.predict(images) as tf.Tensor2D,
+    dispose: () => model.dispose(),
+  };
+}

@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LoadedBackbone } from './backbone';
+import { HEAD_LAYER_NAMES, headOptionsOf } from './head';
+
+/** The three files a Teachable Machine image model consists of. */
+export interface ModelFiles {
+  'model.json': string;
+  'weights.bin': Uint8Array;
+  'metadata.json': string;
+}
+
+/** Teachable Machine's metadata.json fields, plus where a graph backbone must come from. */
+export interface ModelMetadata {
+  tfjsVersion: string;
+  tmVersion: string;
+  packageVersion: string;
+  packageName: string;
+  timeStamp: string;
+  userMetadata: Record<string, unknown>;
+  modelName: string;
+  labels: string[];
+  imageSize: number;
+  modelSettings?: { mobilenet?: { version: number; alpha: number } };
+  /** Only for graph-model backbones: model.json is the head alone and needs these embeddings as input. */
+  backbone?: {
+    id: string;
+    url: string;
+    format: 'graph';
+    featureNode: string;
+    inputSize: number;
+    preprocessing: string;
+  };
+}
+
+export interface ExportOptions {
+  backbone: LoadedBackbone;
+  head: tf.LayersModel;
+  labels: string[];
+  modelName: string;
+  appVersion: string;
+  /** Free-form data a user attaches; kept verbatim in metadata.json. */
+  userMetadata?: Record<string, unknown>;
+  now?: Date;
+}
+
+/** The Teachable Machine format version these files follow (metadata fields and model layout). */
+export const TM_FORMAT_VERSION = '2.4.10';
+
+/**
+ * For layers backbones: ONE layers model, image [N,224,224,3] (x/127-1) → class
+ * probabilities: backbone up to the feature layer, global average pooling, then
+ * the trained head, so `tf.loadLayersModel` alone reproduces the app's predictions.
+ * For graph backbones: the head alone, with the backbone named in metadata.json.
+ */
+export async function exportClassifier(options: ExportOptions): Promise<ModelFiles> {
+  const { backbone, head, labels } = options;
+  const spec = backbone.spec;
+  const owned: tf.layers.Layer[] = [];
+  let model: tf.LayersModel = head;
+  if (backbone.featureModel) {
+    const { hiddenUnits, dropout, numClasses } = headOptionsOf(head);
+    const copy = (name: string) => head.getLayer(name).getWeights();
+    owned.push(
+      tf.layers.dense({ name: HEAD_LAYER_NAMES.hidden, units: hiddenUnits, activation: 'relu', weights: copy(HEAD_LAYER_NAMES.hidden) }),
+      tf.layers.dropout({ name: HEAD_LAYER_NAMES.dropout, rate: dropout }),
+      tf.layers.dense({ name: HEAD_LAYER_NAMES.output, units: numClasses, activation: 'softmax', weights: copy(HEAD_LAYER_NAMES.output) }),
+    );
+    let output = backbone.featureModel.outputs[0];
+    for (const layer of owned) output = layer.apply(output) as tf.SymbolicTensor;
+    model = tf.model({ name: 'transfer_studio_classifier', inputs: backbone.featureModel.inputs, outputs: output });
+  }
+  try {
+    const artifacts = await saveToMemory(model);
+    const modelJson: tf.io.ModelJSON = {
+      format: 'layers-model',
+      generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+      convertedBy: null,
+      modelTopology: artifacts.modelTopology as object,
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+    };
+    const metadata: ModelMetadata = {
+      tfjsVersion: tf.version.tfjs,
+      tmVersion: TM_FORMAT_VERSION,
+      packageVersion: options.appVersion,
+      packageName: 'transfer-studio',
+      timeStamp: (options.now ?? new Date()).toISOString(),
+      userMetadata: options.userMetadata ?? {},
+      modelName: options.modelName,
+      labels,
+      imageSize: spec.inputSize,
+      ...(spec.teachableMachine ? { modelSettings: { mobilenet: { ...spec.teachableMachine } } } : {}),
+      ...(backbone.featureModel
+        ? {}
+        : {
+            backbone: {
+              id: spec.id,
+              url: spec.publicUrl,
+              format: 'graph' as const,
+              featureNode: spec.featureNode,
+              inputSize: spec.inputSize,
+              preprocessing: describePreprocessing(spec.scaling, spec.inputSize),
+            },
+          }),
+    };
+    return {
+      'model.json': JSON.stringify(modelJson),
+      'weights.bin': new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!)),
+      'metadata.json': JSON.stringify(metadata, null, 2),
+    };
+  } finally {
+    for (const layer of owned) layer.dispose();
+  }
+}
+
+export function describePreprocessing(scaling: LoadedBackbone['spec']['scaling'], size: number): string {
+  const range = scaling === 'teachable-machine' ? 'x / 127 - 1 (range [-1, 1])' : 'x / 255 (range [0, 1])';
+  return `RGB, centre square crop, resize to ${size}×${size}, then ${range}`;
+}
+
+async function saveToMemory(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  return saved!;
+}
+
+/** Loads files produced by exportClassifier back into a layers model (tests, "continue training"). */
+export async function loadExportedModel(files: Pick<ModelFiles, 'model.json' | 'weights.bin'>): Promise<tf.LayersModel> {
+  const json = JSON.parse(files['model.json']) as tf.io.ModelJSON;
+  const bytes = files['weights.bin'];
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    }),
+  );
+}

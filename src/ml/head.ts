@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+
+export interface HeadOptions {
+  inputSize: number;
+  numClasses: number;
+  hiddenUnits: number;
+  dropout: number;
+  seed?: number;
+}
+
+/** Layer names are fixed so exported models read the same in every run. */
+export const HEAD_LAYER_NAMES = {
+  pool: 'ts_global_pool',
+  hidden: 'ts_head_hidden',
+  dropout: 'ts_head_dropout',
+  output: 'ts_head_output',
+} as const;
+
+/** Dense(hidden, relu) → Dropout → Dense(classes, softmax), the classifier trained on embeddings. */
+export function createHead({ inputSize, numClasses, hiddenUnits, dropout, seed }: HeadOptions): tf.Sequential {
+  const init = (offset: number) => tf.initializers.glorotUniform(seed === undefined ? {} : { seed: seed + offset });
+  return tf.sequential({
+    name: 'ts_head',
+    layers: [
+      tf.layers.dense({
+        name: HEAD_LAYER_NAMES.hidden,
+        inputShape: [inputSize],
+        units: hiddenUnits,
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
+      tf.layers.dropout({ name: HEAD_LAYER_NAMES.dropout, rate: dropout, seed }),
+      tf.layers.dense({
+        name: HEAD_LAYER_NAMES.output,
+        units: numClasses,
+        activation: 'softmax',
+        kernelInitializer: init(2),
+      }),
+    ],
+  });
+}
+
+/** Reads the head's shape back from a model built by createHead. */
+export function headOptionsOf(head: tf.LayersModel): HeadOptions {
+  const hidden = head.getLayer(HEAD_LAYER_NAMES.hidden).getConfig();
+  const dropout = head.getLayer(HEAD_LAYER_NAMES.dropout).getConfig();
+  const output = head.getLayer(HEAD_LAYER_NAMES.output).getConfig();
+  return {
+    inputSize: head.inputs[0].shape[1] as number,
+    hiddenUnits: hidden.units as number,
+    dropout: dropout.rate as number,
+    numClasses: output.units as number,
+  };
+}

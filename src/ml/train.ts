@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs';
+import { createHead } from './head';
+import { accuracy } from './metrics';
+import { createRng, shuffleInPlace } from './random';
+import type { EpochLogs, TrainSettings } from './settings';
+import { stratifiedSplit, type Split } from './split';
+
+export { DEFAULT_TRAIN_SETTINGS, type EpochLogs, type TrainSettings } from './settings';
+
+export interface TrainCallbacks {
+  onEpoch?: (logs: EpochLogs) => void;
+  /** Checked after every batch; returning true stops the run within that batch. */
+  shouldStop?: () => boolean;
+  /** Lets queued messages (e.g. Cancel) in between batches. */
+  yieldBetweenBatches?: () => Promise<void>;
+}
+
+export interface TrainResult {
+  head: tf.Sequential;
+  history: EpochLogs[];
+  split: Split;
+  stopped: boolean;
+  /** Validation predictions of the final head (class indices), aligned with split.validation. */
+  validationPredictions: number[];
+}
+
+/**
+ * Trains a fresh head on embeddings with Adam, batch by batch, so a cancel
+ * lands within one batch and progress can be streamed per epoch.
+ * `embeddings` is [N, D]; `labels` are class indices 0..numClasses-1.
+ */
+export async function trainHead(
+  embeddings: tf.Tensor2D,
+  labels: readonly number[],
+  numClasses: number,
+  settings: TrainSettings,
+  callbacks: TrainCallbacks = {},
+): Promise<TrainResult> {
+  const split = stratifiedSplit(labels, settings.validationSplit, settings.seed);
+  const head = createHead({
+    inputSize: embeddings.shape[1],
+    numClasses,
+    hiddenUnits: settings.hiddenUnits,
+    dropout: settings.dropout,
+    seed: settings.seed,
+  });
+  const optimizer = tf.train.adam(settings.learningRate);
+  const [xTrain, yTrain, xVal, yVal] = tf.tidy(() => {
+    const oneHot = tf.oneHot(tf.tensor1d(labels as number[], 'int32'), numClasses).toFloat();
+    const pick = (idx: number[]) => [tf.gather(embeddings, idx), tf.gather(oneHot, idx)] as const;
+    return [...pick(split.train), ...pick(split.validation)] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  });
+  const history: EpochLogs[] = [];
+  const rng = createRng(settings.seed);
+  const order = split.train.map((_, i) => i);
+  let stopped = false;
+  try {
+    for (let epoch = 0; epoch < settings.epochs && !stopped; epoch++) {
+      shuffleInPlace(order, rng);
+      // Sums stay on the device; one read per epoch instead of one per batch.
+      let lossSum: tf.Scalar = tf.scalar(0);
+      let correctSum: tf.Scalar = tf.scalar(0);
+      for (let start = 0; start < order.length; start += settings.batchSize) {
+        const batch = tf.tensor1d(order.slice(start, start + settings.batchSize), 'int32');
+        const [nextLoss, nextCorrect] = tf.tidy(() => {
+          const xb = tf.gather(xTrain, batch);
+          const yb = tf.gather(yTrain, batch);
+          let correct: tf.Tensor | undefined;
+          const loss = optimizer.minimize(() => {
+            const predictions = head.apply(xb, { training: true }) as tf.Tensor2D;
+            // minimize() disposes everything its closure made except the loss, so keep this.
+            correct = tf.keep(tf.equal(tf.argMax(predictions, 1), tf.argMax(yb, 1)).sum());
+            return tf.metrics.categoricalCrossentropy(yb, predictions).mean() as tf.Scalar;
+          }, true)!;
+          const sums: [tf.Scalar, tf.Scalar] = [lossSum.add(loss.mul(xb.shape[0])), correctSum.add(correct!)];
+          correct!.dispose();
+          return sums;
+        });
+        batch.dispose();
+        lossSum.dispose();
+        correctSum.dispose();
+        lossSum = nextLoss;
+        correctSum = nextCorrect;
+        await callbacks.yieldBetweenBatches?.();
+        if (callbacks.shouldStop?.()) {
+          stopped = true;
+          break;
+        }
+      }
+      const [lossTotal, correctTotal] = await Promise.all([lossSum.data(), correctSum.data()]);
+      lossSum.dispose();
+      correctSum.dispose();
+      if (stopped) break;
+      const validation = split.validation.length > 0 ? await evaluate(head, xVal, yVal) : null;
+      const logs: EpochLogs = {
+        epoch: epoch + 1,
+        epochs: settings.epochs,
+        loss: lossTotal[0] / order.length,
+        accuracy: correctTotal[0] / order.length,
+        valLoss: validation?.loss ?? null,
+        valAccuracy: validation?.accuracy ?? null,
+      };
+      history.push(logs);
+      callbacks.onEpoch?.(logs);
+    }
+    const validationPredictions =
+      split.validation.length > 0 && !stopped ? (await evaluate(head, xVal, yVal)).predictions : [];
+    return { head, history, split, stopped, validationPredictions };
+  } catch (error) {
+    head.dispose();
+    throw error;
+  } finally {
+    tf.dispose([xTrain, yTrain, xVal, yVal]);
+    optimizer.dispose();
+  }
+}
+
+async function evaluate(head: tf.LayersModel, x: tf.Tensor2D, y: tf.Tensor2D) {
+  const [lossT, predT, trueT] = tf.tidy(() => {
+    const p = head.predict(x) as tf.Tensor2D;
+    return [tf.metrics.categoricalCrossentropy(y, p).mean(), tf.argMax(p, 1), tf.argMax(y, 1)];
+  });
+  const [loss, predictions, actual] = await Promise.all([lossT.data(), predT.data(), trueT.data()]);
+  tf.dispose([lossT, predT, trueT]);
+  const predicted = Array.from(predictions as Int32Array);
+  return { loss: loss[0], accuracy: accuracy(predicted, Array.from(actual as Int32Array)), predictions: predicted };
+}

@@ -1,0 +1,89 @@
+/** The project being edited: classes, their samples (as thumbnails), backbone and settings. */
+import { create } from 'zustand';
+import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../engine/api';
+
+export interface Sample {
+  /** The engine's id for the sample; its bytes live in the worker. */
+  id: string;
+  name: string;
+  thumbUrl: string;
+}
+
+export interface ClassInfo {
+  id: string;
+  name: string;
+  samples: Sample[];
+}
+
+interface ProjectState {
+  name: string;
+  classes: ClassInfo[];
+  backboneId: string;
+  settings: TrainSettings;
+  /** Bumped on every change that makes a trained model out of date. */
+  revision: number;
+  setName(name: string): void;
+  addClass(name?: string): string;
+  renameClass(id: string, name: string): void;
+  deleteClass(id: string): Sample[];
+  /** The id of the class with this name (case-insensitive), created when missing. */
+  classNamed(name: string): string;
+  addSamples(classId: string, samples: Sample[]): void;
+  removeSample(classId: string, sampleId: string): Sample | undefined;
+  setBackbone(id: string): void;
+  setSettings(patch: Partial<TrainSettings>): void;
+}
+
+let nextClassNumber = 1;
+const newClassId = () => `class-${Date.now().toString(36)}-${nextClassNumber++}`;
+
+function freshName(classes: ClassInfo[]): string {
+  for (let n = classes.length + 1; ; n++) {
+    const name = `Class ${n}`;
+    if (!classes.some((c) => c.name === name)) return name;
+  }
+}
+
+export const useProject = create<ProjectState>()((set, get) => ({
+  name: 'My project',
+  classes: [
+    { id: newClassId(), name: 'Class 1', samples: [] },
+    { id: newClassId(), name: 'Class 2', samples: [] },
+  ],
+  backboneId: DEFAULT_BACKBONE_ID,
+  settings: { ...DEFAULT_TRAIN_SETTINGS },
+  revision: 0,
+  setName: (name) => set({ name }),
+  addClass: (name) => {
+    const id = newClassId();
+    set((s) => ({ classes: [...s.classes, { id, name: name ?? freshName(s.classes), samples: [] }], revision: s.revision + 1 }));
+    return id;
+  },
+  renameClass: (id, name) =>
+    set((s) => ({ classes: s.classes.map((c) => (c.id === id ? { ...c, name } : c)), revision: s.revision + 1 })),
+  deleteClass: (id) => {
+    const removed = get().classes.find((c) => c.id === id)?.samples ?? [];
+    set((s) => ({ classes: s.classes.filter((c) => c.id !== id), revision: s.revision + 1 }));
+    return removed;
+  },
+  classNamed: (name) => {
+    const wanted = name.trim().toLowerCase();
+    const existing = get().classes.find((c) => c.name.trim().toLowerCase() === wanted);
+    return existing ? existing.id : get().addClass(name.trim());
+  },
+  addSamples: (classId, samples) =>
+    set((s) => ({
+      classes: s.classes.map((c) => (c.id === classId ? { ...c, samples: [...c.samples, ...samples] } : c)),
+      revision: s.revision + 1,
+    })),
+  removeSample: (classId, sampleId) => {
+    const removed = get().classes.find((c) => c.id === classId)?.samples.find((x) => x.id === sampleId);
+    set((s) => ({
+      classes: s.classes.map((c) => (c.id === classId ? { ...c, samples: c.samples.filter((x) => x.id !== sampleId) } : c)),
+      revision: s.revision + 1,
+    }));
+    return removed;
+  },
+  setBackbone: (backboneId) => set((s) => ({ backboneId, revision: s.revision + 1 })),
+  setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+}));

@@ -1,0 +1,33 @@
+import { BACKBONES } from '../../engine/api';
+import { chooseBackbone, train } from '../../state/actions';
+import { useProject } from '../../state/project';
+import { useSession } from '../../state/session';
+
+/** Switching backbone makes the current model out of date; retraining is offered next to it. */
+export function BackbonePicker() {
+  const backboneId = useProject((s) => s.backboneId);
+  const trainedBackboneId = useSession((s) => s.trainedBackboneId);
+  const busy = useSession((s) => s.busy);
+  return (
+    <div className="backbone-picker">
+      <label>
+        Backbone{' '}
+        <select value={backboneId} disabled={busy !== null} onChange={(e) => void chooseBackbone(e.target.value)}>
+          {BACKBONES.map((b) => (
+            <option key={b.id} value={b.id}>
+              {b.title}
+            </option>
+          ))}
+        </select>
+      </label>
+      {trainedBackboneId && trainedBackboneId !== backboneId && (
+        <span className="stale">
+          The model was trained on another backbone.{' '}
+          <button type="button" disabled={busy !== null} onClick={() => void train()}>
+            Retrain now
+          </button>
+        </span>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import { useEffect, useState } from 'react';
+import { predict } from '../../state/actions';
+import { useSession } from '../../state/session';
+
+/**
+ * Pick or drop an image to see every class's probability. The preview image
+ * is shown through an object URL; the engine decodes its own copy.
+ */
+export function TestImage() {
+  const predictions = useSession((s) => s.predictions);
+  const source = useSession((s) => s.predictionSource);
+  const trained = useSession((s) => s.result !== null);
+  const [previewUrl, setPreviewUrl] = useState<string | null>(null);
+  useEffect(() => () => void (previewUrl && URL.revokeObjectURL(previewUrl)), [previewUrl]);
+
+  const run = (file: File | undefined) => {
+    if (!file) return;
+    setPreviewUrl(URL.createObjectURL(file));
+    void predict(file);
+  };
+
+  return (
+    <div
+      className="test-image"
+      onDragOver={(e) => {
+        e.preventDefault();
+        e.stopPropagation();
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        run(e.dataTransfer.files[0]);
+      }}
+    >
+      <label className={`button${trained ? '' : ' disabled'}`}>
+        Choose test image
+        <input
+          type="file"
+          accept="image/*"
+          className="visually-hidden"
+          aria-label="Test image"
+          disabled={!trained}
+          onChange={(e) => {
+            run(e.target.files?.[0]);
+            e.target.value = '';
+          }}
+        />
+      </label>
+      <span className="hint">{trained ? 'or drop one here' : 'Train a model first.'}</span>
+      {previewUrl && <img className="test-preview" src={previewUrl} alt={source ?? 'test image'} />}
+      <div role="status" aria-label="Predictions" className="predictions">
+        {predictions && (
+          <div data-source={source ?? ''}>
+            {predictions.map((p) => (
+          <div key={p.label} className="prediction" data-label={p.label} data-probability={p.probability}>
+            <span className="prediction-text">
+              {p.label} {(p.probability * 100).toFixed(1)}%
+            </span>
+            <span className="bar" style={{ width: `${Math.round(p.probability * 100)}%` }} />
+          </div>
+            ))}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
