@@ -66,7 +66,7 @@ for (const backend of ['webgpu', 'webgl'] as const) {
 
 /** Loads the exported files with tf.loadLayersModel in a blank page and predicts the images. */
 async function predictWithPlainTfjs(page: Page, backend: string, zip: Record<string, Uint8Array>, images: FixtureFile[]) {
-  const origin = 'http://localhost:4173/__plain-tfjs/';
+  const origin = new URL('/__plain-tfjs/', test.info().project.use.baseURL).href;
   const files: Record<string, { body: Buffer; contentType: string }> = {
     'index.html': { body: Buffer.from('<!doctype html><title>plain tfjs</title>'), contentType: 'text/html' },
     'tf.min.js': { body: readFileSync(require.resolve('@tensorflow/tfjs/dist/tf.min.js')), contentType: 'text/javascript' },

@@ -17,6 +17,11 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
 });
 
+// The threaded WASM build spawns its pthread workers from a script that expects
+// a classic (non-module) worker; inside this module worker they fail to start.
+// Until that is solved, run WASM single-threaded with SIMD.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+
 export const DEFAULT_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** Why a backend cannot run here, or null when it can be tried. */
