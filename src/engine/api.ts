@@ -91,6 +91,13 @@ export interface ClassProbability {
   probability: number;
 }
 
+export interface BatchPrediction {
+  labels: string[];
+  /** One row per input image; empty for images that could not be decoded. */
+  probabilities: number[][];
+  failed: { index: number; reason: string }[];
+}
+
 export interface ModelFilesPayload {
   modelJson: string;
   weights: Uint8Array;
@@ -113,6 +120,8 @@ export interface EngineApi {
   cancel(): void;
   /** Class probabilities for one image, sorted from most to least likely. */
   predict(image: Blob): Promise<ClassProbability[]>;
+  /** Probabilities (in label order) for many images, embedded in batches; undecodable images are listed in `failed`. */
+  predictBatch(images: Blob[]): Promise<BatchPrediction>;
   exportModel(modelName: string): Promise<ModelFilesPayload>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
 }

@@ -14,6 +14,7 @@ import { rgbaBatchToTensor } from '../ml/preprocess';
 import { trainingProblem } from '../ml/split';
 import { trainHead } from '../ml/train';
 import type {
+  BatchPrediction,
   ClassProbability,
   EngineApi,
   EngineOptions,
@@ -212,16 +213,44 @@ class Engine implements EngineApi {
       const pixels = await modelPixels(image, backbone.spec.inputSize).catch((error) => {
         throw new Error(`This test image cannot be used: ${error instanceof Error ? error.message : error}`);
       });
-      const output = tf.tidy(() => {
-        const input = rgbaBatchToTensor([pixels], backbone.spec.inputSize, backbone.spec.scaling);
-        return trained.head.predict(backbone.embed(input)) as tf.Tensor;
-      });
-      const probabilities = await output.data();
-      output.dispose();
+      const [probabilities] = await this.classifyPixels(trained, backbone, [pixels]);
       return trained.labels
         .map((label, i) => ({ label, probability: probabilities[i] }))
         .sort((a, b) => b.probability - a.probability);
     });
+  }
+
+  predictBatch(images: Blob[]): Promise<BatchPrediction> {
+    return exclusive(async () => {
+      const trained = this.requireTrained();
+      const backbone = await this.loadBackbone(trained.backboneId);
+      const result: BatchPrediction = { labels: trained.labels, probabilities: images.map(() => []), failed: [] };
+      for (let start = 0; start < images.length; start += EMBED_BATCH) {
+        const decoded: { index: number; pixels: Uint8ClampedArray }[] = [];
+        for (let index = start; index < Math.min(images.length, start + EMBED_BATCH); index++) {
+          try {
+            decoded.push({ index, pixels: await modelPixels(images[index], backbone.spec.inputSize) });
+          } catch (error) {
+            result.failed.push({ index, reason: error instanceof Error ? error.message : String(error) });
+          }
+        }
+        if (decoded.length === 0) continue;
+        const rows = await this.classifyPixels(trained, backbone, decoded.map((d) => d.pixels));
+        decoded.forEach((d, i) => (result.probabilities[d.index] = rows[i]));
+      }
+      return result;
+    });
+  }
+
+  /** Backbone + head on model-sized pixels; one row of class probabilities per image. */
+  private async classifyPixels(trained: TrainedModel, backbone: LoadedBackbone, pixels: Uint8ClampedArray[]): Promise<number[][]> {
+    const output = tf.tidy(() => {
+      const input = rgbaBatchToTensor(pixels, backbone.spec.inputSize, backbone.spec.scaling);
+      return trained.head.predict(backbone.embed(input)) as tf.Tensor2D;
+    });
+    const rows = (await output.array()) as number[][];
+    output.dispose();
+    return rows;
   }
 
   exportModel(modelName: string): Promise<ModelFilesPayload> {
