@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,12 +12,30 @@ const crossOriginIsolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * The threaded WASM backend starts its pthread workers from `factory.toString()`.
+ * After minification that source refers to the mangled name of a closure variable
+ * (`_scriptDir`) which does not exist in those workers ("e is not defined").
+ * Making it a global reference keeps its name through minification.
+ */
+function tfjsWasmThreadsSurviveMinify(): Plugin {
+  return {
+    name: 'tfjs-wasm-threads-survive-minify',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.includes('tfjs-backend-wasm-threaded-simd.js')) return null;
+      if (!code.includes('var _scriptDir =')) this.error('tfjs-backend-wasm changed: `var _scriptDir =` not found');
+      return { code: code.replace('var _scriptDir =', 'globalThis._scriptDir ='), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [react()],
   define: { 'import.meta.env.PACKAGE_VERSION': JSON.stringify(packageVersion) },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [tfjsWasmThreadsSurviveMinify()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,

@@ -7,9 +7,11 @@ import { heldOut, trainingSet, type FixtureFile } from './fixtures';
 
 const require = createRequire(import.meta.url);
 
-for (const backend of ['webgpu', 'webgl'] as const) {
+// `measured`: no ?backend= — the app times the backends and picks the fastest (WASM on this CPU-only machine).
+for (const backend of ['measured', 'webgpu', 'webgl'] as const) {
   test(`trains on dropped images, predicts held-out ones and exports a matching model (${backend})`, async ({ page, browser }) => {
-    await openApp(page, backend);
+    await openApp(page, backend === 'measured' ? undefined : backend);
+    const active = ((await page.getByText(/^Backend: /).textContent()) ?? '').split(/[ (]/)[1];
     await renameClass(page, 'Class 1', 'Stripes');
     await renameClass(page, 'Class 2', 'Checks');
 
@@ -53,7 +55,7 @@ for (const backend of ['webgpu', 'webgl'] as const) {
 
     // A fresh page that knows nothing of the app: plain tfjs, tf.loadLayersModel, TM preprocessing.
     const fresh = await browser.newPage();
-    const reproduced = await predictWithPlainTfjs(fresh, backend, zip, [...heldOut('stripes', 2), ...heldOut('checks', 2)]);
+    const reproduced = await predictWithPlainTfjs(fresh, active, zip, [...heldOut('stripes', 2), ...heldOut('checks', 2)]);
     for (const [name, predictions] of shown) {
       for (const { label, probability } of predictions) {
         const index = metadata.labels.indexOf(label);
@@ -70,6 +72,18 @@ async function predictWithPlainTfjs(page: Page, backend: string, zip: Record<str
   const files: Record<string, { body: Buffer; contentType: string }> = {
     'index.html': { body: Buffer.from('<!doctype html><title>plain tfjs</title>'), contentType: 'text/html' },
     'tf.min.js': { body: readFileSync(require.resolve('@tensorflow/tfjs/dist/tf.min.js')), contentType: 'text/javascript' },
+    'tf-wasm.min.js': {
+      body: readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js')),
+      contentType: 'text/javascript',
+    },
+    'tfjs-backend-wasm-simd.wasm': {
+      body: readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')),
+      contentType: 'application/wasm',
+    },
+    'tfjs-backend-wasm.wasm': {
+      body: readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')),
+      contentType: 'application/wasm',
+    },
     'tf-webgpu.min.js': {
       body: readFileSync(require.resolve('@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js')),
       contentType: 'text/javascript',
@@ -85,10 +99,12 @@ async function predictWithPlainTfjs(page: Page, backend: string, zip: Record<str
   await page.goto(`${origin}index.html`);
   await page.addScriptTag({ url: `${origin}tf.min.js` });
   await page.addScriptTag({ url: `${origin}tf-webgpu.min.js` });
+  await page.addScriptTag({ url: `${origin}tf-wasm.min.js` });
   return page.evaluate(
     async ({ origin, backend, names }) => {
-      const tf = (window as unknown as { tf: typeof import('@tensorflow/tfjs') }).tf;
-      await tf.setBackend(backend);
+      const tf = (window as unknown as { tf: typeof import('@tensorflow/tfjs') & { wasm: { setWasmPaths(p: string): void } } }).tf;
+      if (backend === 'wasm') tf.wasm.setWasmPaths(origin);
+      if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
       const model = await tf.loadLayersModel(`${origin}model.json`);
       const out: Record<string, number[]> = {};
       for (const name of names) {

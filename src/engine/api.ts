@@ -16,16 +16,42 @@ export function isBackendName(value: unknown): value is BackendName {
 }
 
 export interface EngineOptions {
-  /** Force one backend (the `?backend=` query); otherwise WebGPU → WebGL → WASM → CPU. */
+  /** Force one backend (the `?backend=` query); otherwise the measured fastest. */
   backend?: BackendName;
   /** Base URL under which `models/<id>/model.json` is served (the app's base). */
   appBase: string;
+  /** The backbone the backend measurement runs (the project's). */
+  backboneId?: string;
+  /** Earlier measurements (kept by the page); one whose device key matches is reused. */
+  rememberedMeasurements?: BackendMeasurement[];
+}
+
+/** The result of timing each backend on this browser and GPU. */
+export interface BackendMeasurement {
+  /** Browser + GPU adapter/renderer string the result belongs to. */
+  key: string;
+  chosen: BackendName;
+  /** Backbone images per second on each backend that ran. */
+  rates: Partial<Record<BackendName, number>>;
+  /** Backends that could not run, with the reason. */
+  unavailable: Partial<Record<BackendName, string>>;
+  /** GPU backends that run on a software rasteriser here (not timed: slower than WASM), with the renderer. */
+  software?: Partial<Record<BackendName, string>>;
+  /** How long the measurement took. */
+  seconds: number;
+  measuredAt: string;
 }
 
 export interface EngineStatus {
   backend: BackendName;
   /** Why a preferred backend was not used, in words for the user. */
   notes: string[];
+  /** e.g. "SIMD, 2 threads" for WASM. */
+  detail?: string;
+  /** Present unless the backend was forced. */
+  measurement?: BackendMeasurement;
+  /** True when the measurement was remembered from an earlier start rather than run now. */
+  remembered?: boolean;
 }
 
 /** A file the page hands over; the engine decodes it, the page never does. */
@@ -81,7 +107,15 @@ export interface ValidationReport {
 }
 
 export type TrainOutcome =
-  | { status: 'trained'; history: EpochLogs[]; validation: ValidationReport | null; labels: string[]; seconds: number }
+  | {
+      status: 'trained';
+      history: EpochLogs[];
+      validation: ValidationReport | null;
+      labels: string[];
+      seconds: number;
+      /** Things the user should know about this run (e.g. a backend fallback). */
+      notes: string[];
+    }
   | { status: 'cancelled' }
   /** The request cannot be trained as it stands; `message` says what to do. */
   | { status: 'refused'; message: string };
@@ -111,6 +145,8 @@ export interface TrainCallbacks {
 
 export interface EngineApi {
   start(options: EngineOptions): Promise<EngineStatus>;
+  /** Times every backend again and switches to the fastest (between operations). */
+  remeasureBackends(): Promise<EngineStatus>;
   /** Loads (or switches to) a backbone; cached embeddings of other backbones are kept but not used. */
   useBackbone(id: string, onProgress?: (progress: Progress) => void): Promise<{ source: string }>;
   importFiles(files: IncomingFile[]): Promise<ImportResult>;

@@ -6,7 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { getBackbone, localModelUrl } from '../ml/backbones';
+import { DEFAULT_BACKBONE_ID, getBackbone, localModelUrl, type BackboneSpec } from '../ml/backbones';
 import { loadBackbone, type LoadedBackbone } from '../ml/backbone';
 import { exportClassifier } from '../ml/exportModel';
 import { confusionMatrix, perClassAccuracy, accuracy } from '../ml/metrics';
@@ -27,7 +27,7 @@ import type {
   TrainOutcome,
   TrainRequest,
 } from './api';
-import { chooseBackend } from './backend';
+import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend, withKernelFallback } from './backend';
 import { decodeImage, ImageRejected, modelPixels, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
 
@@ -53,8 +53,42 @@ class Engine implements EngineApi {
   async start(options: EngineOptions): Promise<EngineStatus> {
     if (this.status) return this.status;
     this.options = options;
-    this.status = await chooseBackend(options.backend);
+    if (options.backend) {
+      this.status = await useForcedBackend(options.backend);
+      return this.status;
+    }
+    const key = await deviceKey();
+    const remembered = options.rememberedMeasurements?.find((m) => m.key === key);
+    if (remembered && (await activate(remembered.chosen)) === null) {
+      this.status = { backend: remembered.chosen, notes: [], detail: backendDetail(remembered.chosen), measurement: remembered, remembered: true };
+      return this.status;
+    }
+    this.status = await this.measureAndActivate(key);
     return this.status;
+  }
+
+  remeasureBackends(): Promise<EngineStatus> {
+    return exclusive(async () => {
+      if (!this.options) throw new Error('The engine has not been started');
+      // Models live on a backend; drop the backbone (reloaded on next use). The head's
+      // variables move to the new backend by themselves when first read there.
+      this.backbone?.dispose();
+      this.backbone = null;
+      this.status = await this.measureAndActivate(await deviceKey());
+      return this.status;
+    });
+  }
+
+  private async measureAndActivate(key: string): Promise<EngineStatus> {
+    const spec = getBackbone(this.options?.backboneId ?? DEFAULT_BACKBONE_ID);
+    const measurement = await measureBackends(key, () => loadBackbone(spec, { localUrl: this.localUrlOf(spec) }));
+    const reason = await activate(measurement.chosen);
+    if (reason) throw new Error(`The fastest backend (${measurement.chosen}) failed to start again: ${reason}`);
+    return { backend: measurement.chosen, notes: [], detail: backendDetail(measurement.chosen), measurement };
+  }
+
+  private localUrlOf(spec: BackboneSpec): string {
+    return new URL(localModelUrl(spec, this.options?.appBase ?? '/'), self.location.origin).href;
   }
 
   useBackbone(id: string, onProgress?: (progress: Progress) => void): Promise<{ source: string }> {
@@ -70,7 +104,7 @@ class Engine implements EngineApi {
     const report = (fraction: number) => onProgress?.({ phase: 'loading-backbone', done: Math.round(fraction * 100), total: 100 });
     report(0);
     const loaded = await loadBackbone(spec, {
-      localUrl: new URL(localModelUrl(spec, this.options.appBase), self.location.origin).href,
+      localUrl: this.localUrlOf(spec),
       onProgress: report,
     });
     // The first run compiles shaders (seconds on WebGPU); do it now, not in the first batch.
@@ -141,14 +175,19 @@ class Engine implements EngineApi {
     const embeddings = tf.tensor2d(matrix, [ids.length, dims]);
     try {
       callbacks.onProgress({ phase: 'training', done: 0, total: settings.epochs });
-      const result = await trainHead(embeddings, labels, classes.length, settings, {
-        onEpoch: (logs) => {
-          callbacks.onEpoch(logs);
-          callbacks.onProgress({ phase: 'training', done: logs.epoch, total: settings.epochs });
-        },
-        shouldStop: () => this.cancelRequested,
-        yieldBetweenBatches: yieldToEventLoop,
-      });
+      const notes: string[] = [];
+      const result = await withKernelFallback(
+        () =>
+          trainHead(embeddings, labels, classes.length, settings, {
+            onEpoch: (logs) => {
+              callbacks.onEpoch(logs);
+              callbacks.onProgress({ phase: 'training', done: logs.epoch, total: settings.epochs });
+            },
+            shouldStop: () => this.cancelRequested,
+            yieldBetweenBatches: yieldToEventLoop,
+          }),
+        (note) => notes.push(note),
+      );
       if (result.stopped) {
         result.head.dispose();
         return { status: 'cancelled' };
@@ -162,6 +201,7 @@ class Engine implements EngineApi {
         status: 'trained',
         history: result.history,
         labels: names,
+        notes,
         seconds: (performance.now() - started) / 1000,
         validation:
           actual.length > 0

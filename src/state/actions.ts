@@ -3,7 +3,8 @@
  * Components call these; none of them touches tfjs or pixels beyond thumbnails.
  */
 import { zipSync, strToU8 } from 'fflate';
-import { isBackendName, type IncomingFile, type Progress } from '../engine/api';
+import { isBackendName, type EngineStatus, type IncomingFile, type Progress } from '../engine/api';
+import { rememberedMeasurements, rememberMeasurement } from './backendChoice';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { rasterizeSvg, isSvgFile } from './svg';
 import { useProject, type Sample } from './project';
@@ -16,11 +17,34 @@ export async function startEngine(search = window.location.search): Promise<void
   const requested = new URLSearchParams(search).get('backend');
   const backend = isBackendName(requested) ? requested : undefined;
   try {
-    const status = await getEngine().start({ backend, appBase: import.meta.env.BASE_URL });
-    useSession.setState({ backend: status.backend, backendNotes: status.notes });
+    useSession.setState({ backendStatus: null, measuringBackends: backend === undefined });
+    const status = await getEngine().start({
+      backend,
+      appBase: import.meta.env.BASE_URL,
+      backboneId: useProject.getState().backboneId,
+      rememberedMeasurements: rememberedMeasurements(),
+    });
+    showBackend(status);
     await loadBackbone(useProject.getState().backboneId);
   } catch (error) {
-    useSession.setState({ engineError: messageOf(error) });
+    useSession.setState({ engineError: messageOf(error), measuringBackends: false });
+  }
+}
+
+function showBackend(status: EngineStatus): void {
+  if (status.measurement && !status.remembered) rememberMeasurement(status.measurement);
+  useSession.setState({ backend: status.backend, backendNotes: status.notes, backendStatus: status, measuringBackends: false });
+}
+
+/** Times every backend again (e.g. after a driver update) and switches to the fastest. */
+export async function remeasureBackends(): Promise<void> {
+  useSession.setState({ measuringBackends: true });
+  try {
+    showBackend(await getEngine().remeasureBackends());
+  } catch (error) {
+    useSession.getState().notify('error', `Measuring the backends failed: ${messageOf(error)}`);
+  } finally {
+    useSession.setState({ measuringBackends: false });
   }
 }
 
@@ -120,13 +144,15 @@ export async function train(): Promise<void> {
     );
     if (outcome.status === 'refused') session.notify('error', outcome.message);
     else if (outcome.status === 'cancelled') session.notify('info', 'Training cancelled. The previous model, if any, is still in use.');
-    else
+    else {
+      outcome.notes.forEach((note) => session.notify('info', note));
       useSession.setState({
         result: outcome,
         trainedRevision: project.revision,
         trainedBackboneId: project.backboneId,
         predictions: null,
       });
+    }
   } catch (error) {
     session.notify('error', `Training failed: ${messageOf(error)}. Your images and classes are unchanged.`);
   } finally {

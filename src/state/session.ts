@@ -1,6 +1,6 @@
 /** What the engine is doing and has produced: backend, progress, training results, predictions, notices. */
 import { create } from 'zustand';
-import type { BackendName, ClassProbability, EpochLogs, Progress, TrainOutcome } from '../engine/api';
+import type { BackendName, ClassProbability, EngineStatus, EpochLogs, Progress, TrainOutcome } from '../engine/api';
 
 export interface Notice {
   id: number;
@@ -13,6 +13,8 @@ export type TrainedOutcome = Extract<TrainOutcome, { status: 'trained' }>;
 interface SessionState {
   backend: BackendName | null;
   backendNotes: string[];
+  backendStatus: EngineStatus | null;
+  measuringBackends: boolean;
   engineError: string | null;
   busy: 'importing' | 'training' | 'exporting' | null;
   progress: Progress | null;
@@ -33,6 +35,8 @@ let noticeId = 0;
 export const useSession = create<SessionState>()((set) => ({
   backend: null,
   backendNotes: [],
+  backendStatus: null,
+  measuringBackends: false,
   engineError: null,
   busy: null,
   progress: null,
