@@ -60,11 +60,16 @@ export async function activate(name: BackendName): Promise<string | null> {
   }
 }
 
-/** Human detail about the active backend, e.g. WASM threads. */
+/** Human detail about the active backend, e.g. WASM's SIMD and threads. */
 export function backendDetail(name: BackendName): string | undefined {
   if (name !== 'wasm') return undefined;
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD';
+  if (!tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')) {
+    return `${simd}, single-threaded${self.crossOriginIsolated ? '' : ': the page is not cross-origin isolated (COOP/COEP headers missing)'}`;
+  }
+  // tfjs sizes its XNNPACK pool at one thread per physical core (logical cores / 2).
   const threads = getThreadsCount();
-  return threads > 1 ? `SIMD, ${threads} threads` : 'single-threaded';
+  return `${simd}, threaded build with ${threads} thread${threads === 1 ? '' : 's'} on ${navigator.hardwareConcurrency} logical cores`;
 }
 
 /** Forces one backend; if it cannot run, falls back in the usual order and says why. */

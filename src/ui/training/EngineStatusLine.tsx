@@ -27,7 +27,7 @@ export function EngineStatusLine() {
         </button>
       )}
       {!m && status.notes.length > 0 && <span className="hint"> {status.notes.join(' ')}</span>}
-      {m && status.detail && <span className="hint"> {status.detail}</span>}
+      {status.detail && <span className="hint"> ({status.detail})</span>}
     </p>
   );
 }
