@@ -59,11 +59,12 @@ export function trainingProblem(classes: readonly ClassCount[], fraction: number
       ' (drop files on its card or use its file picker).'
     );
   }
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   for (const c of nonEmpty) {
     const key = c.name.trim().toLowerCase();
-    if (seen.has(key)) return `Two classes are both named "${c.name.trim()}"; rename one so the model's labels can tell them apart.`;
-    seen.add(key);
+    const first = seen.get(key);
+    if (first !== undefined) return `Two classes are both named "${first}"; rename one so the model's labels can tell them apart.`;
+    seen.set(key, c.name.trim());
   }
   const min = minimumPerClass(fraction);
   const small = classes.filter((c) => c.count > 0 && c.count < min);
