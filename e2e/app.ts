@@ -90,8 +90,10 @@ export async function dropFolders(page: Page, tree: Record<string, Record<string
   }, serialised);
 }
 
-export async function train(page: Page): Promise<void> {
+/** Presses Train and waits for the result; `showsProgress` also checks the embedding progress bar (slow backends). */
+export async function train(page: Page, { showsProgress = false } = {}): Promise<void> {
   await page.getByRole('button', { name: 'Train', exact: true }).click();
+  if (showsProgress) await expect(page.getByRole('progressbar', { name: 'Embedding images' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Cancel training' })).toBeVisible();
   await expect(page.getByText(/^Trained in /)).toBeVisible({ timeout: 5 * 60_000 });
 }

@@ -27,7 +27,7 @@ for (const backend of ['measured', 'webgpu', 'webgl'] as const) {
     await expectCount(page, 'Stripes', 15);
     await expectCount(page, 'Checks', 15);
 
-    await train(page);
+    await train(page, { showsProgress: backend !== 'measured' });
     await expect(page.getByText(/^Validation accuracy: /)).toBeVisible();
 
     const shown = new Map<string, ShownPrediction[]>();
