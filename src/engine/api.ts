@@ -156,6 +156,8 @@ export interface EngineApi {
   cancel(): void;
   /** Class probabilities for one image, sorted from most to least likely. */
   predict(image: Blob): Promise<ClassProbability[]>;
+  /** A small copy of an image for the page to show (the page never decodes full-size images). */
+  previewImage(image: Blob, maxSide: number): Promise<Blob>;
   /** Probabilities (in label order) for many images, embedded in batches; undecodable images are listed in `failed`. */
   predictBatch(images: Blob[]): Promise<BatchPrediction>;
   exportModel(modelName: string): Promise<ModelFilesPayload>;

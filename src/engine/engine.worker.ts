@@ -28,7 +28,7 @@ import type {
   TrainRequest,
 } from './api';
 import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend, withKernelFallback } from './backend';
-import { decodeImage, ImageRejected, modelPixels, thumbnailOf } from './images';
+import { decodeImage, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
 
 const EMBED_BATCH = 8;
@@ -229,7 +229,13 @@ class Engine implements EngineApi {
     for (let start = 0; start < total; start += EMBED_BATCH) {
       if (this.cancelRequested) return false;
       const batchIds = todo.slice(start, start + EMBED_BATCH);
-      const pixels = await Promise.all(batchIds.map((id) => modelPixels(this.samples.get(id)!, backbone.spec.inputSize)));
+      const pixels = await Promise.all(
+        batchIds.map((id) => {
+          const blob = this.samples.get(id);
+          if (!blob) throw new Error('Some images were removed while they were being embedded; press Train again');
+          return modelPixels(blob, backbone.spec.inputSize);
+        }),
+      );
       const vectors = await this.embedPixels(backbone, pixels);
       batchIds.forEach((id, i) => cache.set(id, vectors[i]));
       onProgress({ phase: 'embedding', done: Math.min(total, start + EMBED_BATCH), total });
@@ -257,6 +263,12 @@ class Engine implements EngineApi {
       return trained.labels
         .map((label, i) => ({ label, probability: probabilities[i] }))
         .sort((a, b) => b.probability - a.probability);
+    });
+  }
+
+  async previewImage(image: Blob, maxSide: number): Promise<Blob> {
+    return previewOf(image, maxSide).catch((error) => {
+      throw new Error(`This image cannot be shown: ${error instanceof Error ? error.message : error}`);
     });
   }
 

@@ -130,3 +130,20 @@ export async function modelPixels(file: Blob, size: number): Promise<Uint8Clampe
     bitmap.close();
   }
 }
+
+/** The whole image scaled to fit maxSide (never enlarged), as a JPEG: what the page may show. */
+export async function previewOf(file: Blob, maxSide: number): Promise<Blob> {
+  const bitmap = await decodeImage(file);
+  try {
+    const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+    const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)), Math.max(1, Math.round(bitmap.height * scale)));
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#fff';
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.imageSmoothingQuality = 'high';
+    context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+  } finally {
+    bitmap.close();
+  }
+}

@@ -10,6 +10,9 @@ import { rasterizeSvg, isSvgFile } from './svg';
 import { useProject, type Sample } from './project';
 import { useSession } from './session';
 
+/** Longest side of the test-image preview the page shows. */
+const PREVIEW_SIZE = 320;
+
 /** Files handed to the engine per call, so thumbnails appear while a large drop is read. */
 const IMPORT_CHUNK = 16;
 
@@ -61,7 +64,7 @@ export async function importByClassName(groups: Map<string, File[]>): Promise<vo
 
 async function importGroups(groups: { classId: string; files: File[] }[]): Promise<void> {
   const session = useSession.getState();
-  useSession.setState({ busy: 'importing' });
+  useSession.setState((s) => ({ importing: s.importing + 1 }));
   const rejected: string[] = [];
   try {
     for (const { classId, files } of groups) {
@@ -77,7 +80,7 @@ async function importGroups(groups: { classId: string; files: File[] }[]): Promi
   } catch (error) {
     session.notify('error', `Import stopped: ${messageOf(error)}. The images added before this point are kept.`);
   } finally {
-    useSession.setState({ busy: null });
+    useSession.setState((s) => ({ importing: s.importing - 1 }));
   }
   for (const text of rejected) session.notify('warning', text);
 }
@@ -164,11 +167,14 @@ export function cancelTraining(): void {
   void getEngine().cancel();
 }
 
+/** Classifies a test image; the page shows the engine's small preview of it, never the full-size file. */
 export async function predict(file: File): Promise<void> {
   try {
     const image = (await toIncoming(file)).file;
-    const predictions = await getEngine().predict(image);
-    useSession.setState({ predictions, predictionSource: file.name });
+    const [preview, predictions] = await Promise.all([getEngine().previewImage(image, PREVIEW_SIZE), getEngine().predict(image)]);
+    const previous = useSession.getState().predictionPreview;
+    if (previous) URL.revokeObjectURL(previous);
+    useSession.setState({ predictions, predictionSource: file.name, predictionPreview: URL.createObjectURL(preview) });
   } catch (error) {
     useSession.getState().notify('error', messageOf(error));
   }

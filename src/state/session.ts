@@ -16,7 +16,10 @@ interface SessionState {
   backendStatus: EngineStatus | null;
   measuringBackends: boolean;
   engineError: string | null;
-  busy: 'importing' | 'training' | 'exporting' | null;
+  /** The engine-exclusive operation running now (imports run beside it). */
+  busy: 'training' | 'exporting' | null;
+  /** How many imports are in flight. */
+  importing: number;
   progress: Progress | null;
   history: EpochLogs[];
   result: TrainedOutcome | null;
@@ -25,6 +28,8 @@ interface SessionState {
   trainedBackboneId: string | null;
   predictions: ClassProbability[] | null;
   predictionSource: string | null;
+  /** Object URL of the engine-made preview of the test image. */
+  predictionPreview: string | null;
   notices: Notice[];
   notify(kind: Notice['kind'], text: string): void;
   dismiss(id: number): void;
@@ -39,6 +44,7 @@ export const useSession = create<SessionState>()((set) => ({
   measuringBackends: false,
   engineError: null,
   busy: null,
+  importing: 0,
   progress: null,
   history: [],
   result: null,
@@ -46,6 +52,7 @@ export const useSession = create<SessionState>()((set) => ({
   trainedBackboneId: null,
   predictions: null,
   predictionSource: null,
+  predictionPreview: null,
   notices: [],
   notify: (kind, text) => set((s) => ({ notices: [...s.notices, { id: ++noticeId, kind, text }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),

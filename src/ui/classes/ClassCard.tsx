@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { deleteClass, importIntoClass, removeSample } from '../../state/actions';
 import { useProject, type ClassInfo } from '../../state/project';
-import { useSession } from '../../state/session';
 import { readDrop } from './dropFiles';
 import { SampleGrid } from './SampleGrid';
 
@@ -10,7 +9,6 @@ export function ClassCard({ info }: { info: ClassInfo }) {
   const renameClass = useProject((s) => s.renameClass);
   const [draft, setDraft] = useState(info.name);
   const [over, setOver] = useState(false);
-  const importing = useSession((s) => s.busy === 'importing');
   useEffect(() => setDraft(info.name), [info.name]);
 
   const commitName = () => {
@@ -67,7 +65,7 @@ export function ClassCard({ info }: { info: ClassInfo }) {
         </button>
       </div>
       <div className="class-card-actions">
-        <label className={`button${importing ? ' disabled' : ''}`}>
+        <label className="button">
           Upload images
           <input
             type="file"

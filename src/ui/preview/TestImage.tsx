@@ -1,22 +1,18 @@
-import { useEffect, useState } from 'react';
 import { predict } from '../../state/actions';
 import { useSession } from '../../state/session';
 
 /**
- * Pick or drop an image to see every class's probability. The preview image
- * is shown through an object URL; the engine decodes its own copy.
+ * Pick or drop an image to see every class's probability. The page shows the
+ * engine's small preview; the full-size image is only decoded in the worker.
  */
 export function TestImage() {
   const predictions = useSession((s) => s.predictions);
   const source = useSession((s) => s.predictionSource);
   const trained = useSession((s) => s.result !== null);
-  const [previewUrl, setPreviewUrl] = useState<string | null>(null);
-  useEffect(() => () => void (previewUrl && URL.revokeObjectURL(previewUrl)), [previewUrl]);
+  const previewUrl = useSession((s) => s.predictionPreview);
 
   const run = (file: File | undefined) => {
-    if (!file) return;
-    setPreviewUrl(URL.createObjectURL(file));
-    void predict(file);
+    if (file) void predict(file);
   };
 
   return (
