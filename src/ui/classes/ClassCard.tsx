@@ -4,6 +4,7 @@ import { useProject, type ClassInfo } from '../../state/project';
 import { useSession } from '../../state/session';
 import { readDrop } from './dropFiles';
 import { SampleGrid } from './SampleGrid';
+import { WebcamButton } from '../webcam/WebcamButton';
 
 /** One class: its name, a drop target and file picker for images, and its samples. */
 export function ClassCard({ info }: { info: ClassInfo }) {
@@ -82,6 +83,7 @@ export function ClassCard({ info }: { info: ClassInfo }) {
             }}
           />
         </label>
+        <WebcamButton classId={info.id} />
         <span className="hint">or drop images here</span>
       </div>
       <SampleGrid samples={info.samples} onDelete={(sampleId) => removeSample(info.id, sampleId)} />
