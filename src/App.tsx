@@ -4,6 +4,7 @@ import { PageDropZone } from './ui/classes/PageDropZone';
 import { Notices } from './ui/common/Notices';
 import { DownloadModel } from './ui/export/DownloadModel';
 import { TestImage } from './ui/preview/TestImage';
+import { LivePreview } from './ui/preview/LivePreview';
 import { EngineStatusLine } from './ui/training/EngineStatusLine';
 import { TrainPanel } from './ui/training/TrainPanel';
 import { ProjectName } from './ui/classes/ProjectName';
@@ -24,6 +25,7 @@ export function App() {
         <section className="panel" aria-labelledby="preview-title">
           <h2 id="preview-title">Preview</h2>
           <TestImage />
+          <LivePreview />
           <DownloadModel />
         </section>
       </main>

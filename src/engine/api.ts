@@ -60,6 +60,12 @@ export interface IncomingFile {
   name: string;
 }
 
+/** A camera frame the page grabbed (already a centre square); transferred, never copied. */
+export interface IncomingFrame {
+  bitmap: ImageBitmap;
+  name: string;
+}
+
 export interface AcceptedSample {
   id: string;
   name: string;
@@ -150,12 +156,16 @@ export interface EngineApi {
   /** Loads (or switches to) a backbone; cached embeddings of other backbones are kept but not used. */
   useBackbone(id: string, onProgress?: (progress: Progress) => void): Promise<{ source: string }>;
   importFiles(files: IncomingFile[]): Promise<ImportResult>;
+  /** Stores camera frames as samples (JPEG), exactly like imported files; closes the bitmaps. */
+  importFrames(frames: IncomingFrame[]): Promise<ImportResult>;
   removeSamples(ids: string[]): Promise<void>;
   train(request: TrainRequest, callbacks: TrainCallbacks): Promise<TrainOutcome>;
   /** Stops embedding or training after the current batch. */
   cancel(): void;
   /** Class probabilities for one image, sorted from most to least likely. */
   predict(image: Blob): Promise<ClassProbability[]>;
+  /** Same as predict for a video frame (centre square taken here); closes the bitmap. */
+  predictFrame(frame: ImageBitmap): Promise<ClassProbability[]>;
   /** A small copy of an image for the page to show (the page never decodes full-size images). */
   previewImage(image: Blob, maxSide: number): Promise<Blob>;
   /** Probabilities (in label order) for many images, embedded in batches; undecodable images are listed in `failed`. */

@@ -14,6 +14,7 @@ import { rgbaBatchToTensor } from '../ml/preprocess';
 import { trainingProblem } from '../ml/split';
 import { trainHead } from '../ml/train';
 import type {
+  AcceptedSample,
   BatchPrediction,
   ClassProbability,
   EngineApi,
@@ -21,6 +22,7 @@ import type {
   EngineStatus,
   ImportResult,
   IncomingFile,
+  IncomingFrame,
   ModelFilesPayload,
   Progress,
   TrainCallbacks,
@@ -28,7 +30,7 @@ import type {
   TrainRequest,
 } from './api';
 import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend, withKernelFallback } from './backend';
-import { decodeImage, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
+import { centerSquarePixels, decodeImage, frameAsJpeg, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
 
 const EMBED_BATCH = 8;
@@ -120,9 +122,7 @@ class Engine implements EngineApi {
       try {
         const bitmap = await decodeImage(file);
         try {
-          const id = crypto.randomUUID();
-          result.accepted.push({ id, name, thumbnail: await thumbnailOf(bitmap), width: bitmap.width, height: bitmap.height });
-          this.samples.set(id, file);
+          result.accepted.push(await this.storeSample(file, bitmap, name));
         } finally {
           bitmap.close();
         }
@@ -132,6 +132,28 @@ class Engine implements EngineApi {
       }
     }
     return result;
+  }
+
+  async importFrames(frames: IncomingFrame[]): Promise<ImportResult> {
+    const result: ImportResult = { accepted: [], rejected: [] };
+    for (const { bitmap, name } of frames) {
+      try {
+        result.accepted.push(await this.storeSample(await frameAsJpeg(bitmap), bitmap, name));
+      } catch (error) {
+        result.rejected.push({ name, reason: `the frame could not be stored: ${String(error)}` });
+      } finally {
+        bitmap.close();
+      }
+    }
+    return result;
+  }
+
+  /** Keeps a sample's file and makes its thumbnail from the already decoded bitmap. */
+  private async storeSample(file: Blob, bitmap: ImageBitmap, name: string): Promise<AcceptedSample> {
+    const id = crypto.randomUUID();
+    const accepted = { id, name, thumbnail: await thumbnailOf(bitmap), width: bitmap.width, height: bitmap.height };
+    this.samples.set(id, file);
+    return accepted;
   }
 
   async removeSamples(ids: string[]): Promise<void> {
@@ -253,12 +275,23 @@ class Engine implements EngineApi {
   }
 
   predict(image: Blob): Promise<ClassProbability[]> {
+    return this.classify((size) =>
+      modelPixels(image, size).catch((error) => {
+        throw new Error(`This test image cannot be used: ${error instanceof Error ? error.message : error}`);
+      }),
+    );
+  }
+
+  predictFrame(frame: ImageBitmap): Promise<ClassProbability[]> {
+    return this.classify(async (size) => centerSquarePixels(frame, size)).finally(() => frame.close());
+  }
+
+  /** Runs backbone + head on one image's model-sized pixels; shared by images and video frames. */
+  private classify(pixelsAt: (size: number) => Promise<Uint8ClampedArray>): Promise<ClassProbability[]> {
     return exclusive(async () => {
       const trained = this.requireTrained();
       const backbone = await this.loadBackbone(trained.backboneId);
-      const pixels = await modelPixels(image, backbone.spec.inputSize).catch((error) => {
-        throw new Error(`This test image cannot be used: ${error instanceof Error ? error.message : error}`);
-      });
+      const pixels = await pixelsAt(backbone.spec.inputSize);
       const [probabilities] = await this.classifyPixels(trained, backbone, [pixels]);
       return trained.labels
         .map((label, i) => ({ label, probability: probabilities[i] }))

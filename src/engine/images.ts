@@ -121,6 +121,13 @@ export async function thumbnailOf(bitmap: ImageBitmap): Promise<Blob> {
   return drawCenterSquare(bitmap, THUMBNAIL_SIZE).convertToBlob({ type: 'image/jpeg', quality: 0.85 });
 }
 
+/** A camera frame as the JPEG file kept for the sample (what a dropped photo would be). */
+export async function frameAsJpeg(bitmap: ImageBitmap): Promise<Blob> {
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+  return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+}
+
 /** Decodes a blob straight to model-sized RGBA pixels, closing the full-size bitmap at once. */
 export async function modelPixels(file: Blob, size: number): Promise<Uint8ClampedArray> {
   const bitmap = await decodeImage(file);

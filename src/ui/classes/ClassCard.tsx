@@ -3,6 +3,7 @@ import { deleteClass, importIntoClass, removeSample } from '../../state/actions'
 import { useProject, type ClassInfo } from '../../state/project';
 import { readDrop } from './dropFiles';
 import { SampleGrid } from './SampleGrid';
+import { WebcamButton } from '../webcam/WebcamButton';
 
 /** One class: its name, a drop target and file picker for images, and its samples. */
 export function ClassCard({ info }: { info: ClassInfo }) {
@@ -80,6 +81,7 @@ export function ClassCard({ info }: { info: ClassInfo }) {
             }}
           />
         </label>
+        <WebcamButton classId={info.id} />
         <span className="hint">or drop images here</span>
       </div>
       <SampleGrid samples={info.samples} onDelete={(sampleId) => removeSample(info.id, sampleId)} />
