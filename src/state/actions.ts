@@ -133,6 +133,7 @@ export async function train(): Promise<void> {
   const project = useProject.getState();
   const session = useSession.getState();
   useSession.setState({ busy: 'training', history: [], progress: null });
+  let finished = false;
   try {
     const outcome = await getEngine().train(
       {
@@ -140,16 +141,19 @@ export async function train(): Promise<void> {
         settings: project.settings,
         classes: project.classes.map((c) => ({ name: c.name.trim(), sampleIds: c.samples.map((s) => s.id) })),
       },
+      // Callbacks travel on their own message port, so one may land after the result: ignore those.
       remoteCallback({
-        onProgress: (progress) => useSession.setState({ progress }),
-        onEpoch: (logs) => useSession.setState((s) => ({ history: [...s.history, logs] })),
+        onProgress: (progress) => finished || useSession.setState({ progress }),
+        onEpoch: (logs) => finished || useSession.setState((s) => ({ history: [...s.history, logs] })),
       }),
     );
+    finished = true;
     if (outcome.status === 'refused') session.notify('error', outcome.message);
     else if (outcome.status === 'cancelled') session.notify('info', 'Training cancelled. The previous model, if any, is still in use.');
     else {
       outcome.notes.forEach((note) => session.notify('info', note));
       useSession.setState({
+        history: outcome.history,
         result: outcome,
         trainedRevision: project.revision,
         trainedBackboneId: project.backboneId,
@@ -159,6 +163,7 @@ export async function train(): Promise<void> {
   } catch (error) {
     session.notify('error', `Training failed: ${messageOf(error)}. Your images and classes are unchanged.`);
   } finally {
+    finished = true;
     useSession.setState({ busy: null, progress: null });
   }
 }
