@@ -5,6 +5,7 @@ import { predictVideoFrame } from '../../state/capture';
 import { useSession } from '../../state/session';
 import { runLivePredictions, type LiveUpdate } from '../../webcam/livePredictions';
 import { useCamera } from '../../webcam/useCamera';
+import { FileDrop } from '../common/FileDrop';
 import { CameraView } from '../webcam/CameraView';
 
 /**
@@ -44,16 +45,9 @@ export function LivePreview() {
   }, [on]);
 
   return (
-    <div
+    <FileDrop
       className="live-preview"
-      onDragOver={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-      }}
-      onDrop={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-        const file = e.dataTransfer.files[0];
+      onFiles={([file]) => {
         if (file?.type.startsWith('video/')) {
           setTestVideo({ url: URL.createObjectURL(file), name: file.name });
           setOn(true);
@@ -130,6 +124,6 @@ function ConfidenceBars({ labels, live }: { labels: string[]; live: LiveUpdate |
       <p className="hint" aria-label="Predictions per second">
         {live?.perSecond != null ? `${live.perSecond.toFixed(1)} predictions per second` : 'Measuring predictions per second…'}
       </p>
-    </div>
+    </FileDrop>
   );
 }

@@ -1,5 +1,6 @@
 import { predict } from '../../state/actions';
 import { useSession } from '../../state/session';
+import { FileDrop } from '../common/FileDrop';
 
 /**
  * Pick or drop an image to see every class's probability. The page shows the
@@ -16,18 +17,7 @@ export function TestImage() {
   };
 
   return (
-    <div
-      className="test-image"
-      onDragOver={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-      }}
-      onDrop={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-        run(e.dataTransfer.files[0]);
-      }}
-    >
+    <FileDrop className="test-image" onFiles={(files) => run(files[0])}>
       <label className={`button${trained ? '' : ' disabled'}`}>
         Choose test image
         <input
@@ -58,6 +48,6 @@ export function TestImage() {
           </div>
         )}
       </div>
-    </div>
+    </FileDrop>
   );
 }
