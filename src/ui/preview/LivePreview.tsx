@@ -92,7 +92,7 @@ export function LivePreview() {
         </p>
       )}
       {on && labels && <ConfidenceBars labels={labels} live={live} />}
-    </div>
+    </FileDrop>
   );
 }
 
@@ -124,6 +124,6 @@ function ConfidenceBars({ labels, live }: { labels: string[]; live: LiveUpdate |
       <p className="hint" aria-label="Predictions per second">
         {live?.perSecond != null ? `${live.perSecond.toFixed(1)} predictions per second` : 'Measuring predictions per second…'}
       </p>
-    </FileDrop>
+    </div>
   );
 }
