@@ -108,6 +108,8 @@ export interface EngineApi {
   useBackbone(id: string, onProgress?: (progress: Progress) => void): Promise<{ source: string }>;
   importFiles(files: IncomingFile[]): Promise<ImportResult>;
   removeSamples(ids: string[]): Promise<void>;
+  /** Embeds (and caches) samples with a backbone ahead of training; false when cancelled. */
+  embedSamples(ids: string[], backboneId: string, onProgress?: (progress: Progress) => void): Promise<boolean>;
   train(request: TrainRequest, callbacks: TrainCallbacks): Promise<TrainOutcome>;
   /** Stops embedding or training after the current batch. */
   cancel(): void;
