@@ -20,6 +20,7 @@ import { build, preview } from 'vite';
 import { CHROMIUM_ARGS } from '../playwright.config';
 import { trainingSet } from '../e2e/fixtures';
 import { isBackendName, type BackendName } from '../src/engine/api';
+import { mainThreadLongTasks } from './benchTrace';
 import { figuresToJson, markdownTable, missingNumbers, REQUIRED_KEYS, type Figure } from './benchReport';
 import type { BenchImage } from '../bench/page/benchmarks';
 import type { Responsiveness } from '../bench/page/responsiveness';
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'out-dir': { type: 'string', default: join(root, 'bench', 'results') },
+    /** Records a Chromium trace of the first run's worker embedding and training to this file. */
+    trace: { type: 'string' },
   },
 });
 
@@ -52,6 +55,7 @@ const sizes = args.quick
   ? { images: 12, epochs: 2, previewSeconds: 1.5, leakImages: 6, leakEpochs: 1 }
   : { images: 200, epochs: 50, previewSeconds: 6, leakImages: 24, leakEpochs: 5 };
 if (args.images) sizes.images = Number(args.images);
+sizes.leakImages = Math.min(sizes.leakImages, sizes.images);
 
 // ---------------------------------------------------------------- build
 
@@ -229,11 +233,20 @@ async function main() {
       interactiveMs: [] as number[],
     };
     let previewSource = '';
+    /** What ran in the main thread's long frames while the worker embedded or trained. */
+    const slowFrames: { run: number; phase: string; frames: Responsiveness['slowestFrames'] }[] = [];
+    let traceLongTasks: ReturnType<typeof mainThreadLongTasks> | null = null;
     for (let run = 1; run <= runs; run++) {
       log(`run ${run}/${runs}: embedding in the worker…`);
+      const tracing = args.trace !== undefined && run === 1;
+      if (tracing) await browser.startTracing(page, { path: args.trace, categories: ['toplevel', 'devtools.timeline', 'v8'] });
       const pipeline = await page.evaluate(() => window.benchmarks.embedPipeline());
       log(`  ${pipeline.count} images in ${pipeline.seconds.toFixed(1)} s (import ${pipeline.importSeconds.toFixed(1)} s); training in the worker…`);
       const trained = await page.evaluate((epochs) => window.benchmarks.trainWorker(epochs), sizes.epochs);
+      if (tracing) {
+        traceLongTasks = mainThreadLongTasks(await browser.stopTracing()).slice(0, 10);
+        log(`  trace: ${args.trace}; main-thread long tasks (wall vs CPU ms):`, JSON.stringify(traceLongTasks));
+      }
       log(`  trained in ${trained.seconds.toFixed(1)} s; live preview…`);
       const live = await page.evaluate((seconds) => window.benchmarks.preview(seconds), sizes.previewSeconds);
       log(`  ${live.predictionsPerSecond.toFixed(1)} vs naive ${live.naivePredictionsPerSecond.toFixed(1)} predictions/s; main-thread baseline embedding…`);
@@ -257,6 +270,11 @@ async function main() {
       perRun.longTasks.push(during.reduce((sum, r) => sum + r.longTaskCount, 0));
       perRun.blocking.push(during.reduce((sum, r) => sum + r.totalBlockingMs, 0));
       perRun.fps.push(Math.min(...during.map((r) => r.fps)));
+      for (const [phase, r] of [['embed', pipeline.responsiveness], ['train', trained.responsiveness]] as const) {
+        if (r.longestTaskMs === 0) continue;
+        slowFrames.push({ run, phase, frames: r.slowestFrames });
+        log(`  long task of ${r.longestTaskMs} ms during ${phase}; slowest frames:`, JSON.stringify(r.slowestFrames));
+      }
       perRun.embedLongest.push(pipeline.responsiveness.longestTaskMs);
       perRun.trainLongest.push(trained.responsiveness.longestTaskMs);
       perRun.baselineLongest.push(Math.max(baseline.responsiveness.longestTaskMs, baselineTrain.responsiveness.longestTaskMs));
@@ -315,6 +333,7 @@ async function main() {
         'bench-local loops over engine.predict(JPEG frame of a canvas captureStream video); the live-preview API of issue 3 is not on this branch',
       leakMethod: `one warm-up cycle, then tf.memory() in the worker before and after ${leaks.cycles} cycles of import ${leaks.imagesPerCycle} images → train → predict → export → remove`,
       notes,
+      diagnostics: { slowFrames, traceLongTasks },
     });
     const missing = missingNumbers(json, REQUIRED_KEYS);
     if (missing.length > 0) notes.push(`Not measured: ${missing.join(', ')}`);

@@ -11,11 +11,32 @@ export interface Responsiveness {
   totalBlockingMs: number;
   fps: number;
   seconds: number;
+  /** The slowest long animation frames and what ran in them: the where of a long task. */
+  slowestFrames: SlowFrame[];
+}
+
+export interface SlowFrame {
+  durationMs: number;
+  blockingMs: number;
+  scripts: { invoker: string; source: string; durationMs: number }[];
 }
 
 const LONG_TASK_MS = 50;
 const longTasks: PerformanceEntry[] = [];
 new PerformanceObserver((list) => longTasks.push(...list.getEntries())).observe({ type: 'longtask', buffered: true });
+
+// Long Animation Frames name the scripts behind a long task (Chromium ≥ 123; absent elsewhere).
+interface AnimationFrameEntry extends PerformanceEntry {
+  blockingDuration: number;
+  scripts: { invoker: string; sourceURL: string; sourceFunctionName: string; duration: number }[];
+}
+const slowFrames: AnimationFrameEntry[] = [];
+if (PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')) {
+  new PerformanceObserver((list) => slowFrames.push(...(list.getEntries() as AnimationFrameEntry[]))).observe({
+    type: 'long-animation-frame',
+    buffered: true,
+  });
+}
 
 const nextTask = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -49,6 +70,19 @@ export async function measured<T>(work: () => Promise<T>): Promise<{ result: T; 
       totalBlockingMs: during.reduce((sum, t) => sum + Math.max(0, t.duration - LONG_TASK_MS), 0),
       fps: seconds > 0 ? frames / seconds : 0,
       seconds,
+      slowestFrames: slowFrames
+        .filter((f) => f.startTime + f.duration > start && f.startTime < end)
+        .sort((a, b) => b.duration - a.duration)
+        .slice(0, 3)
+        .map((f) => ({
+          durationMs: Math.round(f.duration),
+          blockingMs: Math.round(f.blockingDuration),
+          scripts: f.scripts.map((script) => ({
+            invoker: script.invoker,
+            source: `${script.sourceURL.split('/').pop()}${script.sourceFunctionName ? ` ${script.sourceFunctionName}` : ''}`,
+            durationMs: Math.round(script.duration),
+          })),
+        })),
     },
   };
 }
