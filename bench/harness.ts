@@ -4,6 +4,8 @@
  */
 import * as Comlink from 'comlink';
 import { getEngine } from '../src/engine/engine';
+// `npm run bench` workloads (window.benchmarks); tfjs for its baselines loads only when one runs.
+import './page/benchmarks';
 
 declare global {
   interface Window {

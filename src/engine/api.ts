@@ -159,6 +159,8 @@ export interface EngineApi {
   /** Stores camera frames as samples (JPEG), exactly like imported files; closes the bitmaps. */
   importFrames(frames: IncomingFrame[]): Promise<ImportResult>;
   removeSamples(ids: string[]): Promise<void>;
+  /** Embeds (and caches) samples with a backbone ahead of training; false when cancelled. */
+  embedSamples(ids: string[], backboneId: string, onProgress?: (progress: Progress) => void): Promise<boolean>;
   train(request: TrainRequest, callbacks: TrainCallbacks): Promise<TrainOutcome>;
   /** Stops embedding or training after the current batch. */
   cancel(): void;

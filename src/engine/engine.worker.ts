@@ -163,6 +163,16 @@ class Engine implements EngineApi {
     }
   }
 
+  embedSamples(ids: string[], backboneId: string, onProgress?: (progress: Progress) => void): Promise<boolean> {
+    return exclusive(async () => {
+      const unknown = ids.filter((id) => !this.samples.has(id));
+      if (unknown.length > 0) throw new Error(`${unknown.length} images are no longer available; add them again.`);
+      this.cancelRequested = false;
+      const backbone = await this.loadBackbone(backboneId, onProgress);
+      return this.embedAll(backbone, ids, onProgress ?? (() => undefined));
+    });
+  }
+
   cancel(): void {
     this.cancelRequested = true;
   }

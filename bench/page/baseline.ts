@@ -1,0 +1,82 @@
+/**
+ * The main-thread baselines, done the way Teachable Machine's library does
+ * them: TensorFlow.js on the page, one image at a time with
+ * `await model.predict(x).data()`, and a plain `model.fit`. Bench-only: the
+ * app never loads tfjs on the main thread.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend } from '../../src/engine/backend';
+import type { BackendName } from '../../src/engine/api';
+import { loadBackbone, type LoadedBackbone } from '../../src/ml/backbone';
+import { getBackbone, localModelUrl } from '../../src/ml/backbones';
+import { createHead } from '../../src/ml/head';
+import { centerSquare } from '../../src/ml/preprocess';
+import type { TrainSettings } from '../../src/ml/settings';
+
+let backbone: LoadedBackbone | null = null;
+
+export async function startBaseline(backend: BackendName, backboneId: string): Promise<string> {
+  const status = await chooseBackend(backend);
+  if (backbone?.spec.id !== backboneId) {
+    backbone?.dispose();
+    const spec = getBackbone(backboneId);
+    backbone = await loadBackbone(spec, {
+      localUrl: new URL(localModelUrl(spec, import.meta.env.BASE_URL), location.origin).href,
+    });
+    // Compile shaders outside the timed part, as the worker does when it loads a backbone.
+    tf.tidy(() => backbone!.embed(tf.zeros([1, spec.inputSize, spec.inputSize, 3]))).dispose();
+  }
+  return status.backend;
+}
+
+/** Teachable Machine's `cropTo`: the centre square drawn onto a size × size canvas. */
+function cropTo(bitmap: ImageBitmap, size: number): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = size;
+  canvas.height = size;
+  const { sx, sy, size: side } = centerSquare(bitmap.width, bitmap.height);
+  canvas.getContext('2d')!.drawImage(bitmap, sx, sy, side, side, 0, 0, size, size);
+  return canvas;
+}
+
+/** Embeds every image on the main thread, one at a time; returns the embeddings as one [N, D] tensor. */
+export async function embedOneAtATime(images: Blob[]): Promise<tf.Tensor2D> {
+  const model = backbone!;
+  const { inputSize, embeddingSize } = model.spec;
+  const matrix = new Float32Array(images.length * embeddingSize);
+  for (const [i, image] of images.entries()) {
+    const bitmap = await createImageBitmap(image, { imageOrientation: 'from-image' });
+    const canvas = cropTo(bitmap, inputSize);
+    bitmap.close();
+    const output = tf.tidy(() => model.embed(tf.browser.fromPixels(canvas).toFloat().div(127).sub(1).expandDims(0) as tf.Tensor4D));
+    matrix.set((await output.data()) as Float32Array, i * embeddingSize);
+    output.dispose();
+  }
+  return tf.tensor2d(matrix, [images.length, embeddingSize]);
+}
+
+/** The same head as the app's, trained with a plain `model.fit` on the main thread. */
+export async function fitOnMainThread(embeddings: tf.Tensor2D, labels: number[], numClasses: number, settings: TrainSettings): Promise<void> {
+  const head = createHead({
+    inputSize: embeddings.shape[1],
+    numClasses,
+    hiddenUnits: settings.hiddenUnits,
+    dropout: settings.dropout,
+    seed: settings.seed,
+  });
+  head.compile({ optimizer: tf.train.adam(settings.learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat());
+  try {
+    await head.fit(embeddings, ys, {
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      validationSplit: settings.validationSplit,
+      shuffle: true,
+      verbose: 0,
+    });
+  } finally {
+    ys.dispose();
+    head.optimizer.dispose();
+    head.dispose();
+  }
+}
