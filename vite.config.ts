@@ -31,7 +31,7 @@ function tfjsWasmThreadsSurviveMinify(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), tfjsWasmThreadsSurviveMinify()],
   define: { 'import.meta.env.PACKAGE_VERSION': JSON.stringify(packageVersion) },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },

@@ -5,7 +5,7 @@
  * app never loads tfjs on the main thread.
  */
 import * as tf from '@tensorflow/tfjs';
-import { chooseBackend } from '../../src/engine/backend';
+import { useForcedBackend } from '../../src/engine/backend';
 import type { BackendName } from '../../src/engine/api';
 import { loadBackbone, type LoadedBackbone } from '../../src/ml/backbone';
 import { getBackbone, localModelUrl } from '../../src/ml/backbones';
@@ -16,7 +16,7 @@ import type { TrainSettings } from '../../src/ml/settings';
 let backbone: LoadedBackbone | null = null;
 
 export async function startBaseline(backend: BackendName, backboneId: string): Promise<string> {
-  const status = await chooseBackend(backend);
+  const status = await useForcedBackend(backend);
   if (backbone?.spec.id !== backboneId) {
     backbone?.dispose();
     const spec = getBackbone(backboneId);

@@ -29,12 +29,25 @@ export function runLivePredictions(
 ): () => void {
   let stopped = false;
   const finished: number[] = [];
+  // Count presented frames so that, when a prediction ends, a frame that arrived
+  // meanwhile is used at once instead of waiting for the one after it.
+  let presented = 0;
+  const watchFrames = () => {
+    if (stopped || !('requestVideoFrameCallback' in video)) return;
+    video.requestVideoFrameCallback(() => {
+      presented++;
+      watchFrames();
+    });
+  };
+  watchFrames();
 
   const loop = async () => {
+    let used = -1;
     while (!stopped) {
-      await nextVideoFrame(video);
+      if (presented === used || !('requestVideoFrameCallback' in video)) await nextVideoFrame(video);
       if (stopped) return;
       if (document.hidden || !hasFrame(video)) continue;
+      used = presented;
       const predictions = await predict(await grabSquare(video, PREVIEW_SIDE));
       if (stopped) return;
       const now = performance.now();
