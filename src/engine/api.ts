@@ -2,9 +2,9 @@
  * The one typed contract between the page and the engine worker. Types and
  * plain data only: importing this never pulls tfjs into the main bundle.
  */
-import type { EpochLogs, TrainSettings } from '../ml/settings';
+import type { AugmentSettings, EpochLogs, TrainSettings } from '../ml/settings';
 
-export type { EpochLogs, TrainSettings } from '../ml/settings';
+export type { AugmentSettings, AugmentToggle, ClassWeightMode, EpochLogs, TrainSettings } from '../ml/settings';
 export { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
 export { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneId, type BackboneSpec } from '../ml/backbones';
 
@@ -53,7 +53,7 @@ export interface ImportResult {
   rejected: RejectedFile[];
 }
 
-export type Phase = 'loading-backbone' | 'embedding' | 'training';
+export type Phase = 'loading-backbone' | 'embedding' | 'augmenting' | 'training';
 
 export interface Progress {
   phase: Phase;
@@ -78,10 +78,46 @@ export interface ValidationReport {
   confusion: number[][];
   perClassAccuracy: number[];
   count: number;
+  /** Per class: share of samples predicted as it that are it (NaN if none predicted). */
+  precision: number[];
+  /** Per class: share of its samples predicted as it (same as perClassAccuracy). */
+  recall: number[];
+  /** Per class, one-vs-rest: (true positives + true negatives) / all. */
+  binaryAccuracy: number[];
+  /** Validation samples the model got wrong, most confident mistakes first. */
+  misclassified: MisclassifiedSample[];
+}
+
+export interface MisclassifiedSample {
+  sampleId: string;
+  /** Class indices into the outcome's labels. */
+  actual: number;
+  predicted: number;
+  /** The predicted class's probability. */
+  confidence: number;
+}
+
+/** What a run did beyond the plain settings, for the results line. */
+export interface TrainDetails {
+  /** Epoch whose weights the model has (early stopping can restore an earlier one). */
+  bestEpoch: number;
+  /** Per-class loss weights, or null when the loss was unweighted. */
+  classWeights: number[] | null;
+  /** Augmented training views used (0 when off). */
+  augmentedViews: number;
+  /** Things the user should know about this run, e.g. a backend fallback. */
+  notes: string[];
 }
 
 export type TrainOutcome =
-  | { status: 'trained'; history: EpochLogs[]; validation: ValidationReport | null; labels: string[]; seconds: number }
+  | {
+      status: 'trained';
+      history: EpochLogs[];
+      validation: ValidationReport | null;
+      labels: string[];
+      seconds: number;
+      details?: TrainDetails;
+    }
   | { status: 'cancelled' }
   /** The request cannot be trained as it stands; `message` says what to do. */
   | { status: 'refused'; message: string };
@@ -115,4 +151,6 @@ export interface EngineApi {
   predict(image: Blob): Promise<ClassProbability[]>;
   exportModel(modelName: string): Promise<ModelFilesPayload>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
+  /** `count` augmented versions of one sample as small JPEGs, drawn with the given seed. */
+  previewAugmentation(sampleId: string, augmentation: AugmentSettings, count: number, seed: number): Promise<Blob[]>;
 }

@@ -9,9 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 import { getBackbone, localModelUrl } from '../ml/backbones';
 import { loadBackbone, type LoadedBackbone } from '../ml/backbone';
 import { exportClassifier } from '../ml/exportModel';
-import { confusionMatrix, perClassAccuracy, accuracy } from '../ml/metrics';
+import { confusionMatrix, perClassAccuracy, accuracy, perClassBinaryAccuracy, perClassPrecision } from '../ml/metrics';
 import { rgbaBatchToTensor } from '../ml/preprocess';
-import { trainingProblem } from '../ml/split';
+import { stratifiedSplit, trainingProblem } from '../ml/split';
+import type { AugmentSettings } from '../ml/settings';
+import { augmentationKey, augmentationPreview, embedAugmentedViews } from './augmentedEmbeddings';
 import { trainHead } from '../ml/train';
 import type {
   ClassProbability,
@@ -47,6 +49,8 @@ class Engine implements EngineApi {
   /** backboneId → sampleId → embedding. Survives backbone switches so switching back is free. */
   private readonly embeddings = new Map<string, Map<string, Float32Array>>();
   private trained: TrainedModel | null = null;
+  /** augmentationKey → sampleId → embeddings of its augmented views (only the latest key is kept). */
+  private augmentedViews: { key: string; views: Map<string, Float32Array[]> } | null = null;
   private cancelRequested = false;
 
   async start(options: EngineOptions): Promise<EngineStatus> {
@@ -103,6 +107,7 @@ class Engine implements EngineApi {
     for (const id of ids) {
       this.samples.delete(id);
       for (const cache of this.embeddings.values()) cache.delete(id);
+      this.augmentedViews?.views.delete(id);
     }
   }
 
@@ -138,7 +143,13 @@ class Engine implements EngineApi {
     const matrix = new Float32Array(ids.length * dims);
     ids.forEach((id, row) => matrix.set(cache.get(id)!, row * dims));
     const embeddings = tf.tensor2d(matrix, [ids.length, dims]);
+    const split = stratifiedSplit(labels, settings.validationSplit, settings.seed);
+    let extraTraining: { embeddings: tf.Tensor2D; labels: number[] } | undefined;
     try {
+      if (settings.augment && settings.augmentViews > 0) {
+        extraTraining = await this.augmentedTrainingRows(backbone, split.train.map((i) => ids[i]), split.train.map((i) => labels[i]), request, callbacks);
+        if (!extraTraining) return { status: 'cancelled' };
+      }
       callbacks.onProgress({ phase: 'training', done: 0, total: settings.epochs });
       const result = await trainHead(embeddings, labels, classes.length, settings, {
         onEpoch: (logs) => {
@@ -147,7 +158,7 @@ class Engine implements EngineApi {
         },
         shouldStop: () => this.cancelRequested,
         yieldBetweenBatches: yieldToEventLoop,
-      });
+      }, { split, extraTraining });
       if (result.stopped) {
         result.head.dispose();
         return { status: 'cancelled' };
@@ -157,6 +168,10 @@ class Engine implements EngineApi {
       this.trained = { head: result.head, labels: names, backboneId: backbone.spec.id };
       const actual = result.split.validation.map((i) => labels[i]);
       const confusion = confusionMatrix(result.validationPredictions, actual, classes.length);
+      const misclassified = result.split.validation
+        .map((row, i) => ({ sampleId: ids[row], actual: actual[i], predicted: result.validationPredictions[i], confidence: result.validationConfidences[i] }))
+        .filter((m) => m.actual !== m.predicted)
+        .sort((a, b) => b.confidence - a.confidence);
       return {
         status: 'trained',
         history: result.history,
@@ -169,12 +184,67 @@ class Engine implements EngineApi {
                 confusion,
                 perClassAccuracy: perClassAccuracy(confusion),
                 count: actual.length,
+                precision: perClassPrecision(confusion),
+                recall: perClassAccuracy(confusion),
+                binaryAccuracy: perClassBinaryAccuracy(confusion),
+                misclassified,
               }
             : null,
+        details: {
+          bestEpoch: result.bestEpoch,
+          classWeights: result.classWeights,
+          augmentedViews: extraTraining?.labels.length ?? 0,
+          notes: [],
+        },
       };
     } finally {
       embeddings.dispose();
+      extraTraining?.embeddings.dispose();
     }
+  }
+
+  /** Embeddings of K augmented views per training sample (cached per augmentation settings), as extra training rows. */
+  private async augmentedTrainingRows(
+    backbone: LoadedBackbone,
+    trainIds: string[],
+    trainLabels: number[],
+    request: TrainRequest,
+    callbacks: TrainCallbacks,
+  ): Promise<{ embeddings: tf.Tensor2D; labels: number[] } | undefined> {
+    const { augmentation, augmentViews, seed } = request.settings;
+    const key = augmentationKey(backbone.spec.id, augmentation, augmentViews, seed);
+    if (this.augmentedViews?.key !== key) this.augmentedViews = { key, views: new Map() };
+    const cache = this.augmentedViews.views;
+    const done = await embedAugmentedViews({
+      backbone,
+      ids: trainIds,
+      sample: (id) => this.samples.get(id)!,
+      augmentation,
+      views: augmentViews,
+      seed,
+      cache,
+      onProgress: callbacks.onProgress,
+      shouldStop: () => this.cancelRequested,
+    });
+    if (!done) return undefined;
+    const dims = backbone.spec.embeddingSize;
+    const matrix = new Float32Array(trainIds.length * augmentViews * dims);
+    const labels: number[] = [];
+    trainIds.forEach((id, i) =>
+      cache.get(id)!.forEach((view) => {
+        matrix.set(view, labels.length * dims);
+        labels.push(trainLabels[i]);
+      }),
+    );
+    return { embeddings: tf.tensor2d(matrix, [labels.length, dims]), labels };
+  }
+
+  previewAugmentation(sampleId: string, augmentation: AugmentSettings, count: number, seed: number): Promise<Blob[]> {
+    return exclusive(async () => {
+      const sample = this.samples.get(sampleId);
+      if (!sample) throw new Error('That image is no longer available.');
+      return augmentationPreview(sample, augmentation, count, seed);
+    });
   }
 
   /** Embeds every sample not yet cached for this backbone, in batches. False when cancelled. */

@@ -3,7 +3,7 @@
  * Components call these; none of them touches tfjs or pixels beyond thumbnails.
  */
 import { zipSync, strToU8 } from 'fflate';
-import { isBackendName, type IncomingFile, type Progress } from '../engine/api';
+import { isBackendName, type AugmentSettings, type IncomingFile, type Progress } from '../engine/api';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { rasterizeSvg, isSvgFile } from './svg';
 import { useProject, type Sample } from './project';
@@ -190,4 +190,26 @@ function saveBlob(blob: Blob, fileName: string): void {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Augmented views of one sample as JPEG blobs, or null (with a notice) when they cannot be made. */
+export async function previewAugmentation(
+  sampleId: string,
+  augmentation: AugmentSettings,
+  count: number,
+  seed: number,
+): Promise<Blob[] | null> {
+  try {
+    return await getEngine().previewAugmentation(sampleId, augmentation, count, seed);
+  } catch (error) {
+    useSession.getState().notify('error', `The augmentation preview failed: ${messageOf(error)}`);
+    return null;
+  }
+}
+
+/** Moves a sample to another class (e.g. a mislabelled one found in the evaluation views). */
+export function moveSample(fromClassId: string, toClassId: string, sampleId: string): void {
+  const project = useProject.getState();
+  const sample = project.removeSample(fromClassId, sampleId);
+  if (sample) project.addSamples(toClassId, [sample]);
 }

@@ -1,8 +1,12 @@
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../engine/api';
 import { useProject } from '../../state/project';
+import { AugmentationSettings } from './AugmentationSettings';
+import { TrainingControlSettings } from './TrainingControlSettings';
+
+type NumericKey = { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
 
 interface Field {
-  key: keyof TrainSettings;
+  key: NumericKey;
   label: string;
   min: number;
   max: number;
@@ -51,6 +55,8 @@ export function SettingsForm({ disabled }: { disabled: boolean }) {
           );
         })}
       </div>
+      <TrainingControlSettings disabled={disabled} />
+      <AugmentationSettings disabled={disabled} />
       <button type="button" className="link" disabled={disabled} onClick={() => setSettings(DEFAULT_TRAIN_SETTINGS)}>
         Reset to defaults
       </button>
