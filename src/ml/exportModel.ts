@@ -38,6 +38,8 @@ export interface ExportOptions {
   labels: string[];
   modelName: string;
   appVersion: string;
+  /** A fine-tuned tail (see fineTune.ts) that replaces the backbone's layers after `prefix`. */
+  fineTuned?: { prefix: tf.LayersModel | null; tail: tf.LayersModel };
   /** Free-form data a user attaches; kept verbatim in metadata.json. */
   userMetadata?: Record<string, unknown>;
   now?: Date;
@@ -66,6 +68,11 @@ export async function exportClassifier(options: ExportOptions): Promise<ModelFil
       tf.layers.dense({ name: HEAD_LAYER_NAMES.output, units: numClasses, activation: 'softmax', weights: copy(HEAD_LAYER_NAMES.output) }),
     );
     let output = backbone.featureModel.outputs[0];
+    if (options.fineTuned) {
+      // The tail is a nested model: its fine-tuned weights are saved with the rest.
+      const { prefix, tail } = options.fineTuned;
+      output = tail.apply(prefix ? prefix.outputs[0] : backbone.featureModel.inputs[0]) as tf.SymbolicTensor;
+    }
     for (const layer of owned) output = layer.apply(output) as tf.SymbolicTensor;
     model = tf.model({ name: 'transfer_studio_classifier', inputs: backbone.featureModel.inputs, outputs: output });
   }
