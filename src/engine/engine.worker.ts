@@ -9,11 +9,13 @@ import * as tf from '@tensorflow/tfjs';
 import { getBackbone, localModelUrl } from '../ml/backbones';
 import { loadBackbone, type LoadedBackbone } from '../ml/backbone';
 import { exportClassifier } from '../ml/exportModel';
-import { confusionMatrix, perClassAccuracy, accuracy, perClassBinaryAccuracy, perClassPrecision } from '../ml/metrics';
 import { rgbaBatchToTensor } from '../ml/preprocess';
 import { stratifiedSplit, trainingProblem } from '../ml/split';
 import type { AugmentSettings } from '../ml/settings';
 import { augmentationKey, augmentationPreview, embedAugmentedViews } from './augmentedEmbeddings';
+import { runFineTune } from './fineTuneRun';
+import { validationReportOf } from './report';
+import { prefixModel, type TailSplit } from '../ml/fineTune';
 import { trainHead } from '../ml/train';
 import type {
   ClassProbability,
@@ -39,6 +41,8 @@ interface TrainedModel {
   head: tf.LayersModel;
   labels: string[];
   backboneId: string;
+  /** Set when the backbone's last layers were fine-tuned: predictions and export go through this tail. */
+  fineTuned?: TailSplit;
 }
 
 class Engine implements EngineApi {
@@ -134,6 +138,11 @@ class Engine implements EngineApi {
     const started = performance.now();
     const backbone = await this.loadBackbone(request.backboneId, callbacks.onProgress);
     const ids = classes.flatMap((c) => c.sampleIds);
+    const notes: string[] = [];
+    if (settings.fineTuneLayers > 0) {
+      if (backbone.featureModel) return this.fineTuneNow(request, callbacks, backbone, started);
+      notes.push(`Fine-tuning needs a layers-model backbone; ${backbone.spec.title} is a graph model, so its layers stayed frozen.`);
+    }
     const embedded = await this.embedAll(backbone, ids, callbacks.onProgress);
     if (!embedded) return { status: 'cancelled' };
 
@@ -163,44 +172,76 @@ class Engine implements EngineApi {
         result.head.dispose();
         return { status: 'cancelled' };
       }
-      this.trained?.head.dispose();
+      this.replaceTrained({ head: result.head, labels: classes.map((c) => c.name), backboneId: backbone.spec.id });
       const names = classes.map((c) => c.name);
-      this.trained = { head: result.head, labels: names, backboneId: backbone.spec.id };
-      const actual = result.split.validation.map((i) => labels[i]);
-      const confusion = confusionMatrix(result.validationPredictions, actual, classes.length);
-      const misclassified = result.split.validation
-        .map((row, i) => ({ sampleId: ids[row], actual: actual[i], predicted: result.validationPredictions[i], confidence: result.validationConfidences[i] }))
-        .filter((m) => m.actual !== m.predicted)
-        .sort((a, b) => b.confidence - a.confidence);
       return {
         status: 'trained',
         history: result.history,
         labels: names,
         seconds: (performance.now() - started) / 1000,
-        validation:
-          actual.length > 0
-            ? {
-                accuracy: accuracy(result.validationPredictions, actual),
-                confusion,
-                perClassAccuracy: perClassAccuracy(confusion),
-                count: actual.length,
-                precision: perClassPrecision(confusion),
-                recall: perClassAccuracy(confusion),
-                binaryAccuracy: perClassBinaryAccuracy(confusion),
-                misclassified,
-              }
-            : null,
+        validation: validationReportOf(ids, labels, result.split, result.validationPredictions, result.validationConfidences, classes.length),
         details: {
           bestEpoch: result.bestEpoch,
           classWeights: result.classWeights,
           augmentedViews: extraTraining?.labels.length ?? 0,
-          notes: [],
+          notes,
         },
       };
     } finally {
       embeddings.dispose();
       extraTraining?.embeddings.dispose();
     }
+  }
+
+  /** The fine-tuned tail with a prefix on the backbone as loaded now (it may have been reloaded since training). */
+  private fineTunedParts(tuned: TailSplit, backbone: LoadedBackbone) {
+    return { prefix: tuned.prefix && prefixModel(backbone.featureModel!, tuned.cutLayer), tail: tuned.tail };
+  }
+
+  private replaceTrained(next: TrainedModel): void {
+    this.trained?.head.dispose();
+    this.trained?.fineTuned?.dispose();
+    this.trained = next;
+  }
+
+  /** Trains the head together with the backbone's last layers (settings.fineTuneLayers). */
+  private async fineTuneNow(request: TrainRequest, callbacks: TrainCallbacks, backbone: LoadedBackbone, started: number): Promise<TrainOutcome> {
+    const { settings } = request;
+    const classes = request.classes.filter((c) => c.sampleIds.length > 0);
+    const ids = classes.flatMap((c) => c.sampleIds);
+    const labels = classes.flatMap((c, label) => c.sampleIds.map(() => label));
+    const split = stratifiedSplit(labels, settings.validationSplit, settings.seed);
+    const run = await runFineTune({
+      backbone,
+      ids,
+      labels,
+      numClasses: classes.length,
+      split,
+      settings,
+      sample: (id) => this.samples.get(id)!,
+      onProgress: callbacks.onProgress,
+      shouldStop: () => this.cancelRequested,
+      callbacks: {
+        onEpoch: (logs) => {
+          callbacks.onEpoch(logs);
+          callbacks.onProgress({ phase: 'training', done: logs.epoch, total: settings.epochs });
+        },
+        shouldStop: () => this.cancelRequested,
+        yieldBetweenBatches: yieldToEventLoop,
+      },
+    });
+    if (!run) return { status: 'cancelled' };
+    const { result, tailSplit, notes } = run;
+    const names = classes.map((c) => c.name);
+    this.replaceTrained({ head: result.head, labels: names, backboneId: backbone.spec.id, fineTuned: tailSplit });
+    return {
+      status: 'trained',
+      history: result.history,
+      labels: names,
+      seconds: (performance.now() - started) / 1000,
+      validation: validationReportOf(ids, labels, split, result.validationPredictions, result.validationConfidences, classes.length),
+      details: { bestEpoch: result.bestEpoch, classWeights: result.classWeights, augmentedViews: 0, notes },
+    };
   }
 
   /** Embeddings of K augmented views per training sample (cached per augmentation settings), as extra training rows. */
@@ -284,7 +325,9 @@ class Engine implements EngineApi {
       });
       const output = tf.tidy(() => {
         const input = rgbaBatchToTensor([pixels], backbone.spec.inputSize, backbone.spec.scaling);
-        return trained.head.predict(backbone.embed(input)) as tf.Tensor;
+        const tuned = trained.fineTuned && this.fineTunedParts(trained.fineTuned, backbone);
+        const features = tuned ? (tuned.tail.predict(tuned.prefix ? (tuned.prefix.predict(input) as tf.Tensor) : input) as tf.Tensor) : backbone.embed(input);
+        return trained.head.predict(features) as tf.Tensor;
       });
       const probabilities = await output.data();
       output.dispose();
@@ -298,7 +341,14 @@ class Engine implements EngineApi {
     return exclusive(async () => {
       const trained = this.requireTrained();
       const backbone = await this.loadBackbone(trained.backboneId);
-      const files = await exportClassifier({ backbone, head: trained.head, labels: trained.labels, modelName, appVersion: APP_VERSION });
+      const files = await exportClassifier({
+        backbone,
+        head: trained.head,
+        labels: trained.labels,
+        modelName,
+        appVersion: APP_VERSION,
+        fineTuned: trained.fineTuned && this.fineTunedParts(trained.fineTuned, backbone),
+      });
       const payload = { modelJson: files['model.json'], weights: files['weights.bin'], metadataJson: files['metadata.json'] };
       return Comlink.transfer(payload, [payload.weights.buffer as ArrayBuffer]);
     });

@@ -90,14 +90,20 @@ export async function splitForFineTuning(featureModel: tf.LayersModel, k: number
   const trainableNames = new Set(weighted.slice(-k).map((l) => l.name));
   for (const layer of tail.layers) layer.trainable = trainableNames.has(layer.name);
   return {
-    prefix: isInput
-      ? null
-      : tf.model({ name: 'ts_frozen_prefix', inputs: featureModel.inputs, outputs: featureModel.getLayer(cutLayer.name).output as Symbolic }),
+    prefix: isInput ? null : prefixModel(featureModel, cutLayer.name),
     tail,
     trainableLayers: [...trainableNames],
     cutLayer: cutLayer.name,
     dispose: () => copy.dispose(),
   };
+}
+
+/**
+ * The frozen part: images → the cut layer's output, on the (shared) backbone's layers.
+ * Rebuilt from whichever copy of the backbone is loaded, so a reloaded backbone works too.
+ */
+export function prefixModel(featureModel: tf.LayersModel, cutLayer: string): tf.LayersModel {
+  return tf.model({ name: 'ts_frozen_prefix', inputs: featureModel.inputs, outputs: featureModel.getLayer(cutLayer).output as Symbolic });
 }
 
 /** An independent copy of a layers model (own weights), through an in-memory save and load. */

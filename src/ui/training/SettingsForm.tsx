@@ -23,6 +23,8 @@ const FIELDS: Field[] = [
   { key: 'dropout', label: 'Dropout', min: 0, max: 0.9, step: 0.05 },
   { key: 'validationSplit', label: 'Validation split (%)', min: 0, max: 50, step: 1, percent: true },
   { key: 'seed', label: 'Seed', min: 0, max: 2 ** 31 - 1, step: 1 },
+  { key: 'fineTuneLayers', label: 'Fine-tune last layers', min: 0, max: 200, step: 1 },
+  { key: 'fineTuneLearningRate', label: 'Fine-tune learning rate', min: 0.000001, max: 0.1, step: 0.00001 },
 ];
 
 export function SettingsForm({ disabled }: { disabled: boolean }) {
