@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { addImages, classCard, expectCount, openApp, renameClass, train } from './app';
+import { readFileSync } from 'node:fs';
 import { trainingSet } from './fixtures';
 
 async function openSettings(page: Page) {
@@ -87,4 +88,40 @@ test('augmentation: a preview strip of one sample, then training on K augmented 
   // 8 per class, 1 held out each → 14 training images × 3 views.
   await expect(page.getByText('Trained with 42 augmented views.')).toBeVisible();
   await expect(page.getByText(/^Validation accuracy: /)).toContainText('100.0%');
+});
+
+test('weight initialisation: continue from the current model or an imported zip; a mismatched zip is refused by name', async ({ page }) => {
+  await openApp(page, 'wasm');
+  await addImages(page, 'Class 1', trainingSet('stripes', 8));
+  await addImages(page, 'Class 2', trainingSet('checks', 8));
+  await expectCount(page, 'Class 1', 8);
+  await expectCount(page, 'Class 2', 8);
+  await openSettings(page);
+  await page.getByLabel('Epochs', { exact: true }).fill('10');
+  await train(page);
+  const downloadPromise = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download model' }).click();
+  const zipPath = await (await downloadPromise).path();
+
+  await page.getByLabel('Epochs', { exact: true }).fill('1');
+  await page.getByRole('combobox', { name: 'Start from' }).selectOption({ label: 'The current model (continue training)' });
+  await train(page);
+  await expect(page.getByText("Started from the current model's weights.")).toBeVisible();
+  await expect(page.getByText(/^Validation accuracy: /)).toContainText('100.0%');
+
+  await page.getByLabel('Import a model zip to start from').setInputFiles({ name: 'start.zip', mimeType: 'application/zip', buffer: readFileSync(zipPath) });
+  await expect(page.getByText('Imported "my-project" (Class 1, Class 2); the next run starts from its weights.')).toBeVisible();
+  await expect(page.getByRole('combobox', { name: 'Start from' })).toHaveValue('imported');
+  await train(page);
+  await expect(page.getByText('Started from the imported model "my-project"\'s weights.')).toBeVisible();
+  await expect(page.getByText(/^Validation accuracy: /)).toContainText('100.0%');
+
+  await renameClass(page, 'Class 2', 'Other');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(
+    page.getByText('The imported model "my-project" has the classes "Class 1", "Class 2", but this project has "Class 1", "Other".', { exact: false }),
+  ).toBeVisible();
+
+  await page.getByLabel('Import a model zip to start from').setInputFiles({ name: 'notes.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip') });
+  await expect(page.getByText('That model cannot be used as a starting point: "notes.zip" is not a zip file.')).toBeVisible();
 });

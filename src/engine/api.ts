@@ -4,7 +4,7 @@
  */
 import type { AugmentSettings, EpochLogs, TrainSettings } from '../ml/settings';
 
-export type { AugmentSettings, AugmentToggle, ClassWeightMode, EpochLogs, TrainSettings } from '../ml/settings';
+export type { AugmentSettings, AugmentToggle, ClassWeightMode, EpochLogs, InitialWeights, TrainSettings } from '../ml/settings';
 export { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
 export { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneId, type BackboneSpec } from '../ml/backbones';
 
@@ -153,4 +153,6 @@ export interface EngineApi {
   memory(): Promise<{ numTensors: number; numBytes: number }>;
   /** `count` augmented versions of one sample as small JPEGs, drawn with the given seed. */
   previewAugmentation(sampleId: string, augmentation: AugmentSettings, count: number, seed: number): Promise<Blob[]>;
+  /** Reads a model zip's files exported by this app as the start for runs with initialWeights 'imported'; throws naming what is wrong. */
+  importInitialModel(files: ModelFilesPayload): Promise<{ modelName: string; labels: string[]; backboneId: string }>;
 }

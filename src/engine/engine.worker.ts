@@ -6,7 +6,9 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { getBackbone, localModelUrl } from '../ml/backbones';
+import { BACKBONES, getBackbone, localModelUrl } from '../ml/backbones';
+import { backboneOfExport, headWeightsOf, initialisationProblem, type HeadWeights, type ModelIdentity } from '../ml/initialWeights';
+import { loadExportedModel, type ModelMetadata } from '../ml/exportModel';
 import { loadBackbone, type LoadedBackbone } from '../ml/backbone';
 import { exportClassifier } from '../ml/exportModel';
 import { rgbaBatchToTensor } from '../ml/preprocess';
@@ -56,6 +58,8 @@ class Engine implements EngineApi {
   /** augmentationKey → sampleId → embeddings of its augmented views (only the latest key is kept). */
   private augmentedViews: { key: string; views: Map<string, Float32Array[]> } | null = null;
   private cancelRequested = false;
+  /** A model zip's head, imported to start runs from (settings.initialWeights = 'imported'). */
+  private importedHead: { weights: HeadWeights; identity: ModelIdentity; name: string } | null = null;
 
   async start(options: EngineOptions): Promise<EngineStatus> {
     if (this.status) return this.status;
@@ -139,12 +143,24 @@ class Engine implements EngineApi {
     const backbone = await this.loadBackbone(request.backboneId, callbacks.onProgress);
     const ids = classes.flatMap((c) => c.sampleIds);
     const notes: string[] = [];
+    const initial = this.initialHeadFor(settings.initialWeights, classes.map((c) => c.name), backbone);
+    if (typeof initial === 'string') return { status: 'refused', message: initial };
+    if (initial) notes.push(`Started from the ${settings.initialWeights === 'current' ? 'current model' : `imported model "${this.importedHead?.name}"`}'s weights.`);
     if (settings.fineTuneLayers > 0) {
-      if (backbone.featureModel) return this.fineTuneNow(request, callbacks, backbone, started);
+      if (backbone.featureModel) {
+        try {
+          return await this.fineTuneNow(request, callbacks, backbone, started, initial ?? undefined, notes);
+        } finally {
+          if (initial) tf.dispose(initial.weights);
+        }
+      }
       notes.push(`Fine-tuning needs a layers-model backbone; ${backbone.spec.title} is a graph model, so its layers stayed frozen.`);
     }
     const embedded = await this.embedAll(backbone, ids, callbacks.onProgress);
-    if (!embedded) return { status: 'cancelled' };
+    if (!embedded) {
+      if (initial) tf.dispose(initial.weights);
+      return { status: 'cancelled' };
+    }
 
     const labels = classes.flatMap((c, label) => c.sampleIds.map(() => label));
     const cache = this.embeddings.get(backbone.spec.id)!;
@@ -167,7 +183,7 @@ class Engine implements EngineApi {
         },
         shouldStop: () => this.cancelRequested,
         yieldBetweenBatches: yieldToEventLoop,
-      }, { split, extraTraining });
+      }, { split, extraTraining, initialHead: initial ?? undefined });
       if (result.stopped) {
         result.head.dispose();
         return { status: 'cancelled' };
@@ -190,12 +206,67 @@ class Engine implements EngineApi {
     } finally {
       embeddings.dispose();
       extraTraining?.embeddings.dispose();
+      if (initial) tf.dispose(initial.weights);
     }
+  }
+
+  /**
+   * The head weights a run starts from: null for fresh weights, a refusal message
+   * when the chosen model does not fit this project (naming the mismatch).
+   */
+  private initialHeadFor(choice: TrainRequest['settings']['initialWeights'], labels: string[], backbone: LoadedBackbone): HeadWeights | null | string {
+    if (choice === 'fresh') return null;
+    const wanted: ModelIdentity = { labels, backboneId: backbone.spec.id, embeddingSize: backbone.spec.embeddingSize };
+    if (choice === 'current') {
+      const trained = this.trained;
+      if (!trained) return 'There is no current model to continue from yet: train once with fresh weights first.';
+      if (trained.fineTuned) return 'The current model has fine-tuned backbone layers; continuing from it is not supported. Choose fresh weights.';
+      const weights = headWeightsOf(trained.head);
+      const problem = initialisationProblem('The current model', { labels: trained.labels, backboneId: trained.backboneId, embeddingSize: weights.inputSize }, wanted);
+      if (problem) {
+        tf.dispose(weights.weights);
+        return problem;
+      }
+      return weights;
+    }
+    const imported = this.importedHead;
+    if (!imported) return 'No model zip has been imported to start from: import one, or choose fresh weights.';
+    const problem = initialisationProblem(`The imported model "${imported.name}"`, imported.identity, wanted);
+    return problem ?? { ...imported.weights, weights: imported.weights.weights.map((w) => w.clone()) };
+  }
+
+  importInitialModel(files: ModelFilesPayload): Promise<{ modelName: string; labels: string[]; backboneId: string }> {
+    return exclusive(async () => {
+      let metadata: ModelMetadata;
+      try {
+        metadata = JSON.parse(files.metadataJson) as ModelMetadata;
+      } catch {
+        throw new Error('metadata.json in this zip is not valid JSON.');
+      }
+      if (!Array.isArray(metadata.labels)) throw new Error('metadata.json in this zip has no list of labels.');
+      const model = await loadExportedModel({ 'model.json': files.modelJson, 'weights.bin': files.weights }).catch((error) => {
+        throw new Error(`The model in this zip could not be read: ${error instanceof Error ? error.message : error}`);
+      });
+      try {
+        if (model.layers.some((l) => l.name === 'ts_finetuned_tail')) {
+          throw new Error('This model has fine-tuned backbone layers; starting from such a model is not supported. Use one trained with a frozen backbone.');
+        }
+        const backboneId = backboneOfExport(metadata, model, BACKBONES);
+        if (!backboneId) throw new Error('Could not tell which backbone this model was trained on; only models exported by Transfer Studio can be continued.');
+        const weights = headWeightsOf(model);
+        if (this.importedHead) tf.dispose(this.importedHead.weights.weights);
+        const name = metadata.modelName ?? 'model';
+        this.importedHead = { weights, identity: { labels: metadata.labels, backboneId, embeddingSize: weights.inputSize }, name };
+        return { modelName: name, labels: metadata.labels, backboneId };
+      } finally {
+        model.dispose();
+      }
+    });
   }
 
   /** The fine-tuned tail with a prefix on the backbone as loaded now (it may have been reloaded since training). */
   private fineTunedParts(tuned: TailSplit, backbone: LoadedBackbone) {
-    return { prefix: tuned.prefix && prefixModel(backbone.featureModel!, tuned.cutLayer), tail: tuned.tail };
+    return { prefix: tuned.prefix && prefixModel(backbone.featureModel!, tuned.cutLayer), tail: tuned.tail, trainableLayers: tuned.trainableLayers };
   }
 
   private replaceTrained(next: TrainedModel): void {
@@ -205,7 +276,14 @@ class Engine implements EngineApi {
   }
 
   /** Trains the head together with the backbone's last layers (settings.fineTuneLayers). */
-  private async fineTuneNow(request: TrainRequest, callbacks: TrainCallbacks, backbone: LoadedBackbone, started: number): Promise<TrainOutcome> {
+  private async fineTuneNow(
+    request: TrainRequest,
+    callbacks: TrainCallbacks,
+    backbone: LoadedBackbone,
+    started: number,
+    initialHead: HeadWeights | undefined,
+    notesSoFar: string[],
+  ): Promise<TrainOutcome> {
     const { settings } = request;
     const classes = request.classes.filter((c) => c.sampleIds.length > 0);
     const ids = classes.flatMap((c) => c.sampleIds);
@@ -221,6 +299,7 @@ class Engine implements EngineApi {
       sample: (id) => this.samples.get(id)!,
       onProgress: callbacks.onProgress,
       shouldStop: () => this.cancelRequested,
+      initialHead,
       callbacks: {
         onEpoch: (logs) => {
           callbacks.onEpoch(logs);
@@ -240,7 +319,7 @@ class Engine implements EngineApi {
       labels: names,
       seconds: (performance.now() - started) / 1000,
       validation: validationReportOf(ids, labels, split, result.validationPredictions, result.validationConfidences, classes.length),
-      details: { bestEpoch: result.bestEpoch, classWeights: result.classWeights, augmentedViews: 0, notes },
+      details: { bestEpoch: result.bestEpoch, classWeights: result.classWeights, augmentedViews: 0, notes: [...notesSoFar, ...notes] },
     };
   }
 

@@ -8,6 +8,7 @@ import type { LoadedBackbone } from '../ml/backbone';
 import { valueRange } from '../ml/augment';
 import { augmentedTailInputs, cachedTailInputs, fineTuneTail, missingKernelOf, splitForFineTuning, type FineTuneResult, type TailSplit } from '../ml/fineTune';
 import { rgbaBatchToTensor, scaleFunction } from '../ml/preprocess';
+import type { HeadWeights } from '../ml/initialWeights';
 import type { TrainSettings } from '../ml/settings';
 import type { Split } from '../ml/split';
 import type { TrainCallbacks } from '../ml/train';
@@ -28,6 +29,7 @@ export interface FineTuneRunRequest {
   onProgress: (progress: Progress) => void;
   callbacks: TrainCallbacks;
   shouldStop: () => boolean;
+  initialHead?: HeadWeights;
 }
 
 export interface FineTuneRun {
@@ -86,7 +88,7 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
       inputs = cachedTailInputs(activations, validationActivations);
     }
     request.onProgress({ phase: 'training', done: 0, total: settings.epochs });
-    const train = () => fineTuneTail(tailSplit.tail, inputs, request.labels, split, request.numClasses, settings, request.callbacks);
+    const train = () => fineTuneTail(tailSplit.tail, inputs, request.labels, split, request.numClasses, settings, request.callbacks, request.initialHead);
     let result: FineTuneResult;
     try {
       result = await train();

@@ -21,6 +21,8 @@ export interface ModelMetadata {
   labels: string[];
   imageSize: number;
   modelSettings?: { mobilenet?: { version: number; alpha: number } };
+  /** How this app made the model, so it can be continued later (older exports lack it). */
+  transferStudio?: { backboneId: string; fineTunedLayers: string[] };
   /** Only for graph-model backbones: model.json is the head alone and needs these embeddings as input. */
   backbone?: {
     id: string;
@@ -39,7 +41,7 @@ export interface ExportOptions {
   modelName: string;
   appVersion: string;
   /** A fine-tuned tail (see fineTune.ts) that replaces the backbone's layers after `prefix`. */
-  fineTuned?: { prefix: tf.LayersModel | null; tail: tf.LayersModel };
+  fineTuned?: { prefix: tf.LayersModel | null; tail: tf.LayersModel; trainableLayers: string[] };
   /** Free-form data a user attaches; kept verbatim in metadata.json. */
   userMetadata?: Record<string, unknown>;
   now?: Date;
@@ -95,6 +97,7 @@ export async function exportClassifier(options: ExportOptions): Promise<ModelFil
       modelName: options.modelName,
       labels,
       imageSize: spec.inputSize,
+      transferStudio: { backboneId: spec.id, fineTunedLayers: options.fineTuned ? options.fineTuned.trainableLayers : [] },
       ...(spec.teachableMachine ? { modelSettings: { mobilenet: { ...spec.teachableMachine } } } : {}),
       ...(backbone.featureModel
         ? {}

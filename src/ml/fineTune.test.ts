@@ -113,7 +113,7 @@ describe('fine-tuning', () => {
       labels: ['h', 'v'],
       modelName: 't',
       appVersion: '0',
-      fineTuned: { prefix: split.prefix, tail: split.tail },
+      fineTuned: { prefix: split.prefix, tail: split.tail, trainableLayers: split.trainableLayers },
     });
     const exported = await loadExportedModel(files);
     const [expected, actual, frozen] = tf.tidy(() => [

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, sampleAugmentParams } from './augment';
 import { createHead } from './head';
+import { headFrom, type HeadWeights } from './initialWeights';
 import { accuracy } from './metrics';
 import { createRng, shuffleInPlace } from './random';
 import type { AugmentSettings, EpochLogs, TrainSettings } from './settings';
@@ -179,9 +180,12 @@ export async function fineTuneTail(
   numClasses: number,
   settings: TrainSettings,
   callbacks: TrainCallbacks = {},
+  initialHead?: HeadWeights,
 ): Promise<FineTuneResult> {
   const featureSize = tail.outputs[0].shape[1] as number;
-  const head = createHead({ inputSize: featureSize, numClasses, hiddenUnits: settings.hiddenUnits, dropout: settings.dropout, seed: settings.seed });
+  const head = initialHead
+    ? headFrom(initialHead, featureSize, numClasses, settings.dropout, settings.seed)
+    : createHead({ inputSize: featureSize, numClasses, hiddenUnits: settings.hiddenUnits, dropout: settings.dropout, seed: settings.seed });
   const headOptimizer = tf.train.adam(settings.learningRate);
   const tailOptimizer = tf.train.adam(settings.fineTuneLearningRate);
   const trainLabels = split.train.map((i) => labels[i]);

@@ -21,6 +21,9 @@ export interface AugmentSettings {
 
 export type ClassWeightMode = 'auto' | 'on' | 'off';
 
+/** Where a run's head weights start: random, the model trained last, or a model zip imported for this. */
+export type InitialWeights = 'fresh' | 'current' | 'imported';
+
 export interface TrainSettings {
   epochs: number;
   batchSize: number;
@@ -44,6 +47,7 @@ export interface TrainSettings {
   fineTuneLayers: number;
   /** Learning rate for the unfrozen backbone layers; lower than the head's so features are nudged, not wiped. */
   fineTuneLearningRate: number;
+  initialWeights: InitialWeights;
 }
 
 export const DEFAULT_AUGMENTATION: AugmentSettings = {
@@ -70,6 +74,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   augmentViews: 4,
   fineTuneLayers: 0,
   fineTuneLearningRate: 0.0001,
+  initialWeights: 'fresh',
 };
 
 export interface EpochLogs {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHead } from './head';
 import { accuracy } from './metrics';
+import { headFrom, type HeadWeights } from './initialWeights';
 import { classWeightsFor, EarlyStopping, weightedCrossEntropy } from './trainingControl';
 import { createRng, shuffleInPlace } from './random';
 import type { EpochLogs, TrainSettings } from './settings';
@@ -39,6 +40,8 @@ export interface TrainOptions {
    * with their class indices. Never used for validation.
    */
   extraTraining?: { embeddings: tf.Tensor2D; labels: readonly number[] };
+  /** Start from these head weights (continue training) instead of a fresh head. */
+  initialHead?: HeadWeights;
 }
 
 /**
@@ -58,13 +61,15 @@ export async function trainHead(
   const extra = options.extraTraining;
   const trainLabels = [...split.train.map((i) => labels[i]), ...(extra?.labels ?? [])];
   const classWeights = classWeightsFor(trainLabels, numClasses, settings.classWeights);
-  const head = createHead({
-    inputSize: embeddings.shape[1],
-    numClasses,
-    hiddenUnits: settings.hiddenUnits,
-    dropout: settings.dropout,
-    seed: settings.seed,
-  });
+  const head = options.initialHead
+    ? headFrom(options.initialHead, embeddings.shape[1], numClasses, settings.dropout, settings.seed)
+    : createHead({
+        inputSize: embeddings.shape[1],
+        numClasses,
+        hiddenUnits: settings.hiddenUnits,
+        dropout: settings.dropout,
+        seed: settings.seed,
+      });
   const optimizer = tf.train.adam(settings.learningRate);
   const weightsTensor = classWeights ? tf.tensor1d(classWeights) : null;
   const [xTrain, yTrain, xVal, yVal] = tf.tidy(() => {

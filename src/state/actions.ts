@@ -2,7 +2,7 @@
  * What the user can do, as plain functions over the stores and the engine.
  * Components call these; none of them touches tfjs or pixels beyond thumbnails.
  */
-import { zipSync, strToU8 } from 'fflate';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { isBackendName, type AugmentSettings, type IncomingFile, type Progress } from '../engine/api';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { rasterizeSvg, isSvgFile } from './svg';
@@ -212,4 +212,32 @@ export function moveSample(fromClassId: string, toClassId: string, sampleId: str
   const project = useProject.getState();
   const sample = project.removeSample(fromClassId, sampleId);
   if (sample) project.addSamples(toClassId, [sample]);
+}
+
+/**
+ * Reads a model zip exported by this app as the starting weights for the next
+ * runs and selects it; a zip that does not fit is refused with the reason.
+ */
+export async function importInitialModel(file: File): Promise<void> {
+  const session = useSession.getState();
+  try {
+    let entries: Record<string, Uint8Array>;
+    try {
+      entries = unzipSync(new Uint8Array(await file.arrayBuffer()));
+    } catch {
+      throw new Error(`"${file.name}" is not a zip file.`);
+    }
+    const missing = ['model.json', 'weights.bin', 'metadata.json'].filter((name) => !entries[name]);
+    if (missing.length > 0) throw new Error(`"${file.name}" lacks ${missing.join(', ')}; use a model zip downloaded from this app.`);
+    const imported = await getEngine().importInitialModel({
+      modelJson: strFromU8(entries['model.json']),
+      weights: entries['weights.bin'],
+      metadataJson: strFromU8(entries['metadata.json']),
+    });
+    useSession.setState({ importedModel: { ...imported, fileName: file.name } });
+    useProject.getState().setSettings({ initialWeights: 'imported' });
+    session.notify('info', `Imported "${imported.modelName}" (${imported.labels.join(', ')}); the next run starts from its weights.`);
+  } catch (error) {
+    session.notify('error', `That model cannot be used as a starting point: ${messageOf(error)}`);
+  }
 }

@@ -24,6 +24,8 @@ interface SessionState {
   predictions: ClassProbability[] | null;
   predictionSource: string | null;
   notices: Notice[];
+  /** A model zip imported as the starting point for runs (settings.initialWeights = 'imported'). */
+  importedModel: { modelName: string; labels: string[]; backboneId: string; fileName: string } | null;
   notify(kind: Notice['kind'], text: string): void;
   dismiss(id: number): void;
 }
@@ -43,6 +45,7 @@ export const useSession = create<SessionState>()((set) => ({
   predictions: null,
   predictionSource: null,
   notices: [],
+  importedModel: null,
   notify: (kind, text) => set((s) => ({ notices: [...s.notices, { id: ++noticeId, kind, text }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
 }));

@@ -1,6 +1,7 @@
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../engine/api';
 import { useProject } from '../../state/project';
 import { AugmentationSettings } from './AugmentationSettings';
+import { InitialWeightsSettings } from './InitialWeightsSettings';
 import { TrainingControlSettings } from './TrainingControlSettings';
 
 type NumericKey = { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
@@ -59,6 +60,7 @@ export function SettingsForm({ disabled }: { disabled: boolean }) {
       </div>
       <TrainingControlSettings disabled={disabled} />
       <AugmentationSettings disabled={disabled} />
+      <InitialWeightsSettings disabled={disabled} />
       <button type="button" className="link" disabled={disabled} onClick={() => setSettings(DEFAULT_TRAIN_SETTINGS)}>
         Reset to defaults
       </button>
