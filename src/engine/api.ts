@@ -6,7 +6,13 @@ import type { AugmentSettings, EpochLogs, TrainSettings } from '../ml/settings';
 
 export type { AugmentSettings, AugmentToggle, ClassWeightMode, EpochLogs, InitialWeights, TrainSettings } from '../ml/settings';
 export { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
-export { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneId, type BackboneSpec } from '../ml/backbones';
+export { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneId, type BackboneSpec, type PixelScaling } from '../ml/backbones';
+import type { BackboneSpec } from '../ml/backbones';
+
+export type { CustomChoice, CustomModelInfo, FeatureCandidate } from '../ml/customBackbone';
+
+/** Where a custom backbone comes from: a model.json URL, or model.json with its weight files. */
+export type CustomBackboneSource = { url: string } | { files: IncomingFile[] };
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -155,4 +161,8 @@ export interface EngineApi {
   previewAugmentation(sampleId: string, augmentation: AugmentSettings, count: number, seed: number): Promise<Blob[]>;
   /** Reads a model zip's files exported by this app as the start for runs with initialWeights 'imported'; throws naming what is wrong. */
   importInitialModel(files: ModelFilesPayload): Promise<{ modelName: string; labels: string[]; backboneId: string }>;
+  /** Loads a custom TF.js model and lists its layers (or graph nodes) with output shapes. */
+  inspectCustomBackbone(source: CustomBackboneSource): Promise<{ modelId: string; title: string; info: import('../ml/customBackbone').CustomModelInfo }>;
+  /** Makes the chosen feature layer of a loaded custom model the active backbone; returns its spec. */
+  useCustomBackbone(choice: import('../ml/customBackbone').CustomChoice): Promise<BackboneSpec>;
 }

@@ -9,7 +9,16 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKBONES, getBackbone, localModelUrl } from '../ml/backbones';
 import { backboneOfExport, headWeightsOf, initialisationProblem, type HeadWeights, type ModelIdentity } from '../ml/initialWeights';
 import { loadExportedModel, type ModelMetadata } from '../ml/exportModel';
-import { loadBackbone, type LoadedBackbone } from '../ml/backbone';
+import { loadBackbone, wrapBackbone, type LoadedBackbone } from '../ml/backbone';
+import type { BackboneSpec } from '../ml/backbones';
+import {
+  customSpec,
+  describeGraphModel,
+  describeLayersModel,
+  formatOfModelJson,
+  type CustomChoice,
+  type CustomModelInfo,
+} from '../ml/customBackbone';
 import { exportClassifier } from '../ml/exportModel';
 import { rgbaBatchToTensor } from '../ml/preprocess';
 import { stratifiedSplit, trainingProblem } from '../ml/split';
@@ -23,6 +32,7 @@ import type {
   ClassProbability,
   EngineApi,
   EngineOptions,
+  CustomBackboneSource,
   EngineStatus,
   ImportResult,
   IncomingFile,
@@ -58,6 +68,10 @@ class Engine implements EngineApi {
   /** augmentationKey → sampleId → embeddings of its augmented views (only the latest key is kept). */
   private augmentedViews: { key: string; views: Map<string, Float32Array[]> } | null = null;
   private cancelRequested = false;
+  /** Custom models the user loaded, by the engine's id; kept so switching back to them is free. */
+  private readonly customModels = new Map<string, { model: tf.LayersModel | tf.GraphModel; info: CustomModelInfo; title: string; source: string }>();
+  /** Spec id → spec, for each feature-layer choice made on a custom model. */
+  private readonly customSpecs = new Map<string, { spec: BackboneSpec; modelId: string }>();
   /** A model zip's head, imported to start runs from (settings.initialWeights = 'imported'). */
   private importedHead: { weights: HeadWeights; identity: ModelIdentity; name: string } | null = null;
 
@@ -75,6 +89,14 @@ class Engine implements EngineApi {
   private async loadBackbone(id: string, onProgress?: (progress: Progress) => void): Promise<LoadedBackbone> {
     if (this.backbone?.spec.id === id) return this.backbone;
     if (!this.options) throw new Error('The engine has not been started');
+    const custom = this.customSpecs.get(id);
+    if (custom) {
+      const stored = this.customModels.get(custom.modelId)!;
+      this.backbone?.dispose();
+      // The stored model outlives this wrapper: switching away must not dispose it.
+      this.backbone = { ...wrapBackbone(custom.spec, stored.model, stored.source), dispose: () => {} };
+      return this.backbone;
+    }
     const spec = getBackbone(id);
     this.backbone?.dispose();
     this.backbone = null;
@@ -261,6 +283,65 @@ class Engine implements EngineApi {
       } finally {
         model.dispose();
       }
+    });
+  }
+
+  inspectCustomBackbone(source: CustomBackboneSource): Promise<{ modelId: string; title: string; info: CustomModelInfo }> {
+    return exclusive(async () => {
+      let format: 'layers' | 'graph';
+      let model: tf.LayersModel | tf.GraphModel;
+      let title: string;
+      let where: string;
+      if ('url' in source) {
+        const response = await fetch(source.url).catch((error) => {
+          throw new Error(`${source.url} could not be fetched: ${error instanceof Error ? error.message : error}`);
+        });
+        if (!response.ok) throw new Error(`${source.url} answered ${response.status} ${response.statusText}.`);
+        format = formatOfModelJson(await response.json());
+        model = format === 'layers' ? await tf.loadLayersModel(source.url) : await tf.loadGraphModel(source.url);
+        title = new URL(source.url, self.location.href).pathname.split('/').slice(-2, -1)[0] || 'custom model';
+        where = source.url;
+      } else {
+        const jsonFile = source.files.find((f) => f.name.endsWith('.json'));
+        if (!jsonFile) throw new Error('Drop the model.json together with its weight files (.bin).');
+        const text = await jsonFile.file.text();
+        let json: Parameters<typeof formatOfModelJson>[0] & { weightsManifest?: { paths: string[] }[] };
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new Error(`${jsonFile.name} is not valid JSON.`);
+        }
+        format = formatOfModelJson(json);
+        const needed = (json.weightsManifest ?? []).flatMap((g) => g.paths.map((p) => p.split('/').pop()!));
+        const missing = needed.filter((name) => !source.files.some((f) => f.name === name));
+        if (missing.length > 0) throw new Error(`Weight files missing: ${missing.join(', ')}. Drop them together with ${jsonFile.name}.`);
+        const files = [jsonFile, ...source.files.filter((f) => needed.includes(f.name))].map((f) => new File([f.file], f.name));
+        model = format === 'layers' ? await tf.loadLayersModel(tf.io.browserFiles(files)) : await tf.loadGraphModel(tf.io.browserFiles(files));
+        title = jsonFile.name.replace(/\.json$/, '') === 'model' ? 'dropped model' : jsonFile.name.replace(/\.json$/, '');
+        where = `dropped files (${source.files.map((f) => f.name).join(', ')})`;
+      }
+      try {
+        const info = model instanceof tf.GraphModel ? describeGraphModel(model) : describeLayersModel(model);
+        const modelId = crypto.randomUUID().slice(0, 8);
+        this.customModels.set(modelId, { model, info, title, source: where });
+        return { modelId, title, info };
+      } catch (error) {
+        model.dispose();
+        throw error;
+      }
+    });
+  }
+
+  useCustomBackbone(choice: CustomChoice): Promise<BackboneSpec> {
+    return exclusive(async () => {
+      const stored = this.customModels.get(choice.modelId);
+      if (!stored) throw new Error('That custom model is no longer loaded; load it again.');
+      const spec = customSpec({ ...choice, title: stored.title }, stored.info);
+      this.customSpecs.set(spec.id, { spec, modelId: choice.modelId });
+      const loaded = await this.loadBackbone(spec.id);
+      // Run once now: a bad feature choice fails here, not in the middle of training.
+      tf.tidy(() => loaded.embed(tf.zeros([1, spec.inputSize, spec.inputSize, 3]))).dispose();
+      return spec;
     });
   }
 

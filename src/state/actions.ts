@@ -3,7 +3,7 @@
  * Components call these; none of them touches tfjs or pixels beyond thumbnails.
  */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { isBackendName, type AugmentSettings, type IncomingFile, type Progress } from '../engine/api';
+import { isBackendName, type AugmentSettings, type CustomChoice, type IncomingFile, type Progress } from '../engine/api';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { rasterizeSvg, isSvgFile } from './svg';
 import { useProject, type Sample } from './project';
@@ -239,5 +239,32 @@ export async function importInitialModel(file: File): Promise<void> {
     session.notify('info', `Imported "${imported.modelName}" (${imported.labels.join(', ')}); the next run starts from its weights.`);
   } catch (error) {
     session.notify('error', `That model cannot be used as a starting point: ${messageOf(error)}`);
+  }
+}
+
+/** Loads a custom backbone (URL or dropped model.json + weights) and shows its layers to choose from. */
+export async function inspectCustomBackbone(source: { url: string } | { files: File[] }): Promise<void> {
+  const session = useSession.getState();
+  useSession.setState({ customModelLoading: true });
+  try {
+    const request = 'url' in source ? source : { files: source.files.map((file) => ({ file, name: file.name })) };
+    const inspected = await getEngine().inspectCustomBackbone(request);
+    useSession.setState({ customModel: inspected });
+  } catch (error) {
+    session.notify('error', `The custom backbone could not be loaded: ${messageOf(error)}`);
+  } finally {
+    useSession.setState({ customModelLoading: false });
+  }
+}
+
+/** Trains on the chosen feature layer of the loaded custom model from now on; the choice is kept in the project. */
+export async function chooseCustomBackbone(choice: CustomChoice): Promise<void> {
+  try {
+    const spec = await getEngine().useCustomBackbone(choice);
+    const project = useProject.getState();
+    project.setCustomBackbone({ ...choice, specId: spec.id, specTitle: spec.title });
+    project.setBackbone(spec.id);
+  } catch (error) {
+    useSession.getState().notify('error', `That feature layer cannot be used: ${messageOf(error)}`);
   }
 }

@@ -60,7 +60,6 @@ function Chart({
       plot.current = null;
     };
     // The chart is built once; data updates go through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {
