@@ -47,3 +47,10 @@ test('on WASM, which lacks a gradient kernel, fine-tuning falls back to the CPU 
     page.getByRole('note').filter({ hasText: /^The wasm backend has no gradient kernel for \w+, so this fine-tuning run used the CPU backend/ }),
   ).toBeVisible();
 });
+
+test('fine-tunes the last 2 backbone layers on WebGPU and predicts held-out images', async ({ page }) => {
+  // SwiftShader runs WebGPU on the CPU here: slow, so fewer epochs.
+  test.setTimeout(10 * 60_000);
+  await fineTuneTwoLayers(page, 'webgpu', 8);
+  await expect(page.getByText(/no gradient kernel/)).toHaveCount(0);
+});
