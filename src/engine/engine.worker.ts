@@ -6,19 +6,13 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { BACKBONES, getBackbone, localModelUrl } from '../ml/backbones';
-import { backboneOfExport, headWeightsOf, initialisationProblem, type HeadWeights, type ModelIdentity } from '../ml/initialWeights';
-import { loadExportedModel, type ModelMetadata } from '../ml/exportModel';
+import { getBackbone, localModelUrl } from '../ml/backbones';
+import { headWeightsOf, initialisationProblem, type HeadWeights, type ModelIdentity } from '../ml/initialWeights';
+import { readInitialModel } from './initialModel';
 import { loadBackbone, wrapBackbone, type LoadedBackbone } from '../ml/backbone';
 import type { BackboneSpec } from '../ml/backbones';
-import {
-  customSpec,
-  describeGraphModel,
-  describeLayersModel,
-  formatOfModelJson,
-  type CustomChoice,
-  type CustomModelInfo,
-} from '../ml/customBackbone';
+import { customSpec, describeGraphModel, describeLayersModel, type CustomChoice, type CustomModelInfo } from '../ml/customBackbone';
+import { loadCustomModel } from './customModels';
 import { exportClassifier } from '../ml/exportModel';
 import { rgbaBatchToTensor } from '../ml/preprocess';
 import { stratifiedSplit, trainingProblem } from '../ml/split';
@@ -259,67 +253,16 @@ class Engine implements EngineApi {
 
   importInitialModel(files: ModelFilesPayload): Promise<{ modelName: string; labels: string[]; backboneId: string }> {
     return exclusive(async () => {
-      let metadata: ModelMetadata;
-      try {
-        metadata = JSON.parse(files.metadataJson) as ModelMetadata;
-      } catch {
-        throw new Error('metadata.json in this zip is not valid JSON.');
-      }
-      if (!Array.isArray(metadata.labels)) throw new Error('metadata.json in this zip has no list of labels.');
-      const model = await loadExportedModel({ 'model.json': files.modelJson, 'weights.bin': files.weights }).catch((error) => {
-        throw new Error(`The model in this zip could not be read: ${error instanceof Error ? error.message : error}`);
-      });
-      try {
-        if (model.layers.some((l) => l.name === 'ts_finetuned_tail')) {
-          throw new Error('This model has fine-tuned backbone layers; starting from such a model is not supported. Use one trained with a frozen backbone.');
-        }
-        const backboneId = backboneOfExport(metadata, model, BACKBONES);
-        if (!backboneId) throw new Error('Could not tell which backbone this model was trained on; only models exported by Transfer Studio can be continued.');
-        const weights = headWeightsOf(model);
-        if (this.importedHead) tf.dispose(this.importedHead.weights.weights);
-        const name = metadata.modelName ?? 'model';
-        this.importedHead = { weights, identity: { labels: metadata.labels, backboneId, embeddingSize: weights.inputSize }, name };
-        return { modelName: name, labels: metadata.labels, backboneId };
-      } finally {
-        model.dispose();
-      }
+      const read = await readInitialModel(files);
+      if (this.importedHead) tf.dispose(this.importedHead.weights.weights);
+      this.importedHead = read;
+      return { modelName: read.name, labels: read.identity.labels, backboneId: read.identity.backboneId };
     });
   }
 
   inspectCustomBackbone(source: CustomBackboneSource): Promise<{ modelId: string; title: string; info: CustomModelInfo }> {
     return exclusive(async () => {
-      let format: 'layers' | 'graph';
-      let model: tf.LayersModel | tf.GraphModel;
-      let title: string;
-      let where: string;
-      if ('url' in source) {
-        const response = await fetch(source.url).catch((error) => {
-          throw new Error(`${source.url} could not be fetched: ${error instanceof Error ? error.message : error}`);
-        });
-        if (!response.ok) throw new Error(`${source.url} answered ${response.status} ${response.statusText}.`);
-        format = formatOfModelJson(await response.json());
-        model = format === 'layers' ? await tf.loadLayersModel(source.url) : await tf.loadGraphModel(source.url);
-        title = new URL(source.url, self.location.href).pathname.split('/').slice(-2, -1)[0] || 'custom model';
-        where = source.url;
-      } else {
-        const jsonFile = source.files.find((f) => f.name.endsWith('.json'));
-        if (!jsonFile) throw new Error('Drop the model.json together with its weight files (.bin).');
-        const text = await jsonFile.file.text();
-        let json: Parameters<typeof formatOfModelJson>[0] & { weightsManifest?: { paths: string[] }[] };
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new Error(`${jsonFile.name} is not valid JSON.`);
-        }
-        format = formatOfModelJson(json);
-        const needed = (json.weightsManifest ?? []).flatMap((g) => g.paths.map((p) => p.split('/').pop()!));
-        const missing = needed.filter((name) => !source.files.some((f) => f.name === name));
-        if (missing.length > 0) throw new Error(`Weight files missing: ${missing.join(', ')}. Drop them together with ${jsonFile.name}.`);
-        const files = [jsonFile, ...source.files.filter((f) => needed.includes(f.name))].map((f) => new File([f.file], f.name));
-        model = format === 'layers' ? await tf.loadLayersModel(tf.io.browserFiles(files)) : await tf.loadGraphModel(tf.io.browserFiles(files));
-        title = jsonFile.name.replace(/\.json$/, '') === 'model' ? 'dropped model' : jsonFile.name.replace(/\.json$/, '');
-        where = `dropped files (${source.files.map((f) => f.name).join(', ')})`;
-      }
+      const { model, title, where } = await loadCustomModel(source);
       try {
         const info = model instanceof tf.GraphModel ? describeGraphModel(model) : describeLayersModel(model);
         const modelId = crypto.randomUUID().slice(0, 8);
