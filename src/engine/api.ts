@@ -2,11 +2,17 @@
  * The one typed contract between the page and the engine worker. Types and
  * plain data only: importing this never pulls tfjs into the main bundle.
  */
-import type { EpochLogs, TrainSettings } from '../ml/settings';
+import type { AugmentSettings, EpochLogs, TrainSettings } from '../ml/settings';
 
-export type { EpochLogs, TrainSettings } from '../ml/settings';
+export type { AugmentSettings, AugmentToggle, ClassWeightMode, EpochLogs, InitialWeights, TrainSettings } from '../ml/settings';
 export { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
-export { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneId, type BackboneSpec } from '../ml/backbones';
+export { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneId, type BackboneSpec, type PixelScaling } from '../ml/backbones';
+import type { BackboneSpec } from '../ml/backbones';
+
+export type { CustomChoice, CustomModelInfo, FeatureCandidate } from '../ml/customBackbone';
+
+/** Where a custom backbone comes from: a model.json URL, or model.json with its weight files. */
+export type CustomBackboneSource = { url: string } | { files: IncomingFile[] };
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -85,7 +91,7 @@ export interface ImportResult {
   rejected: RejectedFile[];
 }
 
-export type Phase = 'loading-backbone' | 'embedding' | 'training';
+export type Phase = 'loading-backbone' | 'embedding' | 'augmenting' | 'training';
 
 export interface Progress {
   phase: Phase;
@@ -110,6 +116,35 @@ export interface ValidationReport {
   confusion: number[][];
   perClassAccuracy: number[];
   count: number;
+  /** Per class: share of samples predicted as it that are it (NaN if none predicted). */
+  precision: number[];
+  /** Per class: share of its samples predicted as it (same as perClassAccuracy). */
+  recall: number[];
+  /** Per class, one-vs-rest: (true positives + true negatives) / all. */
+  binaryAccuracy: number[];
+  /** Validation samples the model got wrong, most confident mistakes first. */
+  misclassified: MisclassifiedSample[];
+}
+
+export interface MisclassifiedSample {
+  sampleId: string;
+  /** Class indices into the outcome's labels. */
+  actual: number;
+  predicted: number;
+  /** The predicted class's probability. */
+  confidence: number;
+}
+
+/** What a run did beyond the plain settings, for the results line. */
+export interface TrainDetails {
+  /** Epoch whose weights the model has (early stopping can restore an earlier one). */
+  bestEpoch: number;
+  /** Per-class loss weights, or null when the loss was unweighted. */
+  classWeights: number[] | null;
+  /** Augmented training views used (0 when off). */
+  augmentedViews: number;
+  /** Things the user should know about this run, e.g. a backend fallback. */
+  notes: string[];
 }
 
 export type TrainOutcome =
@@ -119,8 +154,7 @@ export type TrainOutcome =
       validation: ValidationReport | null;
       labels: string[];
       seconds: number;
-      /** Things the user should know about this run (e.g. a backend fallback). */
-      notes: string[];
+      details?: TrainDetails;
     }
   | { status: 'cancelled' }
   /** The request cannot be trained as it stands; `message` says what to do. */
@@ -174,4 +208,12 @@ export interface EngineApi {
   predictBatch(images: Blob[]): Promise<BatchPrediction>;
   exportModel(modelName: string): Promise<ModelFilesPayload>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
+  /** `count` augmented versions of one sample as small JPEGs, drawn with the given seed. */
+  previewAugmentation(sampleId: string, augmentation: AugmentSettings, count: number, seed: number): Promise<Blob[]>;
+  /** Reads a model zip's files exported by this app as the start for runs with initialWeights 'imported'; throws naming what is wrong. */
+  importInitialModel(files: ModelFilesPayload): Promise<{ modelName: string; labels: string[]; backboneId: string }>;
+  /** Loads a custom TF.js model and lists its layers (or graph nodes) with output shapes. */
+  inspectCustomBackbone(source: CustomBackboneSource): Promise<{ modelId: string; title: string; info: import('../ml/customBackbone').CustomModelInfo }>;
+  /** Makes the chosen feature layer of a loaded custom model the active backbone; returns its spec. */
+  useCustomBackbone(choice: import('../ml/customBackbone').CustomChoice): Promise<BackboneSpec>;
 }

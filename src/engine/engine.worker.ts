@@ -7,11 +7,19 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_BACKBONE_ID, getBackbone, localModelUrl, type BackboneSpec } from '../ml/backbones';
-import { loadBackbone, type LoadedBackbone } from '../ml/backbone';
+import { headWeightsOf, initialisationProblem, type HeadWeights, type ModelIdentity } from '../ml/initialWeights';
+import { readInitialModel } from './initialModel';
+import { loadBackbone, wrapBackbone, type LoadedBackbone } from '../ml/backbone';
+import { customSpec, describeGraphModel, describeLayersModel, type CustomChoice, type CustomModelInfo } from '../ml/customBackbone';
+import { loadCustomModel } from './customModels';
 import { exportClassifier } from '../ml/exportModel';
-import { confusionMatrix, perClassAccuracy, accuracy } from '../ml/metrics';
 import { rgbaBatchToTensor } from '../ml/preprocess';
-import { trainingProblem } from '../ml/split';
+import { stratifiedSplit, trainingProblem } from '../ml/split';
+import type { AugmentSettings } from '../ml/settings';
+import { augmentationKey, augmentationPreview, embedAugmentedViews } from './augmentedEmbeddings';
+import { runFineTune } from './fineTuneRun';
+import { validationReportOf } from './report';
+import { prefixModel, type TailSplit } from '../ml/fineTune';
 import { trainHead } from '../ml/train';
 import type {
   AcceptedSample,
@@ -19,6 +27,7 @@ import type {
   ClassProbability,
   EngineApi,
   EngineOptions,
+  CustomBackboneSource,
   EngineStatus,
   ImportResult,
   IncomingFile,
@@ -40,6 +49,8 @@ interface TrainedModel {
   head: tf.LayersModel;
   labels: string[];
   backboneId: string;
+  /** Set when the backbone's last layers were fine-tuned: predictions and export go through this tail. */
+  fineTuned?: TailSplit;
 }
 
 class Engine implements EngineApi {
@@ -50,7 +61,15 @@ class Engine implements EngineApi {
   /** backboneId → sampleId → embedding. Survives backbone switches so switching back is free. */
   private readonly embeddings = new Map<string, Map<string, Float32Array>>();
   private trained: TrainedModel | null = null;
+  /** augmentationKey → sampleId → embeddings of its augmented views (only the latest key is kept). */
+  private augmentedViews: { key: string; views: Map<string, Float32Array[]> } | null = null;
   private cancelRequested = false;
+  /** Custom models the user loaded, by the engine's id; kept so switching back to them is free. */
+  private readonly customModels = new Map<string, { model: tf.LayersModel | tf.GraphModel; info: CustomModelInfo; title: string; source: string }>();
+  /** Spec id → spec, for each feature-layer choice made on a custom model. */
+  private readonly customSpecs = new Map<string, { spec: BackboneSpec; modelId: string }>();
+  /** A model zip's head, imported to start runs from (settings.initialWeights = 'imported'). */
+  private importedHead: { weights: HeadWeights; identity: ModelIdentity; name: string } | null = null;
 
   async start(options: EngineOptions): Promise<EngineStatus> {
     if (this.status) return this.status;
@@ -100,6 +119,14 @@ class Engine implements EngineApi {
   private async loadBackbone(id: string, onProgress?: (progress: Progress) => void): Promise<LoadedBackbone> {
     if (this.backbone?.spec.id === id) return this.backbone;
     if (!this.options) throw new Error('The engine has not been started');
+    const custom = this.customSpecs.get(id);
+    if (custom) {
+      const stored = this.customModels.get(custom.modelId)!;
+      this.backbone?.dispose();
+      // The stored model outlives this wrapper: switching away must not dispose it.
+      this.backbone = { ...wrapBackbone(custom.spec, stored.model, stored.source), dispose: () => {} };
+      return this.backbone;
+    }
     const spec = getBackbone(id);
     this.backbone?.dispose();
     this.backbone = null;
@@ -160,6 +187,7 @@ class Engine implements EngineApi {
     for (const id of ids) {
       this.samples.delete(id);
       for (const cache of this.embeddings.values()) cache.delete(id);
+      this.augmentedViews?.views.delete(id);
     }
   }
 
@@ -196,8 +224,25 @@ class Engine implements EngineApi {
     const started = performance.now();
     const backbone = await this.loadBackbone(request.backboneId, callbacks.onProgress);
     const ids = classes.flatMap((c) => c.sampleIds);
+    const notes: string[] = [];
+    const initial = this.initialHeadFor(settings.initialWeights, classes.map((c) => c.name), backbone);
+    if (typeof initial === 'string') return { status: 'refused', message: initial };
+    if (initial) notes.push(`Started from the ${settings.initialWeights === 'current' ? 'current model' : `imported model "${this.importedHead?.name}"`}'s weights.`);
+    if (settings.fineTuneLayers > 0) {
+      if (backbone.featureModel) {
+        try {
+          return await this.fineTuneNow(request, callbacks, backbone, started, initial ?? undefined, notes);
+        } finally {
+          if (initial) tf.dispose(initial.weights);
+        }
+      }
+      notes.push(`Fine-tuning needs a layers-model backbone; ${backbone.spec.title} is a graph model, so its layers stayed frozen.`);
+    }
     const embedded = await this.embedAll(backbone, ids, callbacks.onProgress);
-    if (!embedded) return { status: 'cancelled' };
+    if (!embedded) {
+      if (initial) tf.dispose(initial.weights);
+      return { status: 'cancelled' };
+    }
 
     const labels = classes.flatMap((c, label) => c.sampleIds.map(() => label));
     const cache = this.embeddings.get(backbone.spec.id)!;
@@ -205,49 +250,222 @@ class Engine implements EngineApi {
     const matrix = new Float32Array(ids.length * dims);
     ids.forEach((id, row) => matrix.set(cache.get(id)!, row * dims));
     const embeddings = tf.tensor2d(matrix, [ids.length, dims]);
+    const split = stratifiedSplit(labels, settings.validationSplit, settings.seed);
+    let extraTraining: { embeddings: tf.Tensor2D; labels: number[] } | undefined;
     try {
+      if (settings.augment && settings.augmentViews > 0) {
+        extraTraining = await this.augmentedTrainingRows(backbone, split.train.map((i) => ids[i]), split.train.map((i) => labels[i]), request, callbacks);
+        if (!extraTraining) return { status: 'cancelled' };
+      }
       callbacks.onProgress({ phase: 'training', done: 0, total: settings.epochs });
-      const notes: string[] = [];
       const result = await withKernelFallback(
         () =>
-          trainHead(embeddings, labels, classes.length, settings, {
-            onEpoch: (logs) => {
-              callbacks.onEpoch(logs);
-              callbacks.onProgress({ phase: 'training', done: logs.epoch, total: settings.epochs });
+          trainHead(
+            embeddings,
+            labels,
+            classes.length,
+            settings,
+            {
+              onEpoch: (logs) => {
+                callbacks.onEpoch(logs);
+                callbacks.onProgress({ phase: 'training', done: logs.epoch, total: settings.epochs });
+              },
+              shouldStop: () => this.cancelRequested,
+              yieldBetweenBatches: yieldToEventLoop,
             },
-            shouldStop: () => this.cancelRequested,
-            yieldBetweenBatches: yieldToEventLoop,
-          }),
+            { split, extraTraining, initialHead: initial ?? undefined },
+          ),
         (note) => notes.push(note),
       );
       if (result.stopped) {
         result.head.dispose();
         return { status: 'cancelled' };
       }
-      this.trained?.head.dispose();
+      this.replaceTrained({ head: result.head, labels: classes.map((c) => c.name), backboneId: backbone.spec.id });
       const names = classes.map((c) => c.name);
-      this.trained = { head: result.head, labels: names, backboneId: backbone.spec.id };
-      const actual = result.split.validation.map((i) => labels[i]);
-      const confusion = confusionMatrix(result.validationPredictions, actual, classes.length);
       return {
         status: 'trained',
         history: result.history,
         labels: names,
-        notes,
         seconds: (performance.now() - started) / 1000,
-        validation:
-          actual.length > 0
-            ? {
-                accuracy: accuracy(result.validationPredictions, actual),
-                confusion,
-                perClassAccuracy: perClassAccuracy(confusion),
-                count: actual.length,
-              }
-            : null,
+        validation: validationReportOf(ids, labels, result.split, result.validationPredictions, result.validationConfidences, classes.length),
+        details: {
+          bestEpoch: result.bestEpoch,
+          classWeights: result.classWeights,
+          augmentedViews: extraTraining?.labels.length ?? 0,
+          notes,
+        },
       };
     } finally {
       embeddings.dispose();
+      extraTraining?.embeddings.dispose();
+      if (initial) tf.dispose(initial.weights);
     }
+  }
+
+  /**
+   * The head weights a run starts from: null for fresh weights, a refusal message
+   * when the chosen model does not fit this project (naming the mismatch).
+   */
+  private initialHeadFor(choice: TrainRequest['settings']['initialWeights'], labels: string[], backbone: LoadedBackbone): HeadWeights | null | string {
+    if (choice === 'fresh') return null;
+    const wanted: ModelIdentity = { labels, backboneId: backbone.spec.id, embeddingSize: backbone.spec.embeddingSize };
+    if (choice === 'current') {
+      const trained = this.trained;
+      if (!trained) return 'There is no current model to continue from yet: train once with fresh weights first.';
+      if (trained.fineTuned) return 'The current model has fine-tuned backbone layers; continuing from it is not supported. Choose fresh weights.';
+      const weights = headWeightsOf(trained.head);
+      const problem = initialisationProblem('The current model', { labels: trained.labels, backboneId: trained.backboneId, embeddingSize: weights.inputSize }, wanted);
+      if (problem) {
+        tf.dispose(weights.weights);
+        return problem;
+      }
+      return weights;
+    }
+    const imported = this.importedHead;
+    if (!imported) return 'No model zip has been imported to start from: import one, or choose fresh weights.';
+    const problem = initialisationProblem(`The imported model "${imported.name}"`, imported.identity, wanted);
+    return problem ?? { ...imported.weights, weights: imported.weights.weights.map((w) => w.clone()) };
+  }
+
+  importInitialModel(files: ModelFilesPayload): Promise<{ modelName: string; labels: string[]; backboneId: string }> {
+    return exclusive(async () => {
+      const read = await readInitialModel(files);
+      if (this.importedHead) tf.dispose(this.importedHead.weights.weights);
+      this.importedHead = read;
+      return { modelName: read.name, labels: read.identity.labels, backboneId: read.identity.backboneId };
+    });
+  }
+
+  inspectCustomBackbone(source: CustomBackboneSource): Promise<{ modelId: string; title: string; info: CustomModelInfo }> {
+    return exclusive(async () => {
+      const { model, title, where } = await loadCustomModel(source);
+      try {
+        const info = model instanceof tf.GraphModel ? describeGraphModel(model) : describeLayersModel(model);
+        const modelId = crypto.randomUUID().slice(0, 8);
+        this.customModels.set(modelId, { model, info, title, source: where });
+        return { modelId, title, info };
+      } catch (error) {
+        model.dispose();
+        throw error;
+      }
+    });
+  }
+
+  useCustomBackbone(choice: CustomChoice): Promise<BackboneSpec> {
+    return exclusive(async () => {
+      const stored = this.customModels.get(choice.modelId);
+      if (!stored) throw new Error('That custom model is no longer loaded; load it again.');
+      const spec = customSpec({ ...choice, title: stored.title }, stored.info);
+      this.customSpecs.set(spec.id, { spec, modelId: choice.modelId });
+      const loaded = await this.loadBackbone(spec.id);
+      // Run once now: a bad feature choice fails here, not in the middle of training.
+      tf.tidy(() => loaded.embed(tf.zeros([1, spec.inputSize, spec.inputSize, 3]))).dispose();
+      return spec;
+    });
+  }
+
+  /** The fine-tuned tail with a prefix on the backbone as loaded now (it may have been reloaded since training). */
+  private fineTunedParts(tuned: TailSplit, backbone: LoadedBackbone) {
+    return { prefix: tuned.prefix && prefixModel(backbone.featureModel!, tuned.cutLayer), tail: tuned.tail, trainableLayers: tuned.trainableLayers };
+  }
+
+  private replaceTrained(next: TrainedModel): void {
+    this.trained?.head.dispose();
+    this.trained?.fineTuned?.dispose();
+    this.trained = next;
+  }
+
+  /** Trains the head together with the backbone's last layers (settings.fineTuneLayers). */
+  private async fineTuneNow(
+    request: TrainRequest,
+    callbacks: TrainCallbacks,
+    backbone: LoadedBackbone,
+    started: number,
+    initialHead: HeadWeights | undefined,
+    notesSoFar: string[],
+  ): Promise<TrainOutcome> {
+    const { settings } = request;
+    const classes = request.classes.filter((c) => c.sampleIds.length > 0);
+    const ids = classes.flatMap((c) => c.sampleIds);
+    const labels = classes.flatMap((c, label) => c.sampleIds.map(() => label));
+    const split = stratifiedSplit(labels, settings.validationSplit, settings.seed);
+    const run = await runFineTune({
+      backbone,
+      ids,
+      labels,
+      numClasses: classes.length,
+      split,
+      settings,
+      sample: (id) => this.samples.get(id)!,
+      onProgress: callbacks.onProgress,
+      shouldStop: () => this.cancelRequested,
+      initialHead,
+      callbacks: {
+        onEpoch: (logs) => {
+          callbacks.onEpoch(logs);
+          callbacks.onProgress({ phase: 'training', done: logs.epoch, total: settings.epochs });
+        },
+        shouldStop: () => this.cancelRequested,
+        yieldBetweenBatches: yieldToEventLoop,
+      },
+    });
+    if (!run) return { status: 'cancelled' };
+    const { result, tailSplit, notes } = run;
+    const names = classes.map((c) => c.name);
+    this.replaceTrained({ head: result.head, labels: names, backboneId: backbone.spec.id, fineTuned: tailSplit });
+    return {
+      status: 'trained',
+      history: result.history,
+      labels: names,
+      seconds: (performance.now() - started) / 1000,
+      validation: validationReportOf(ids, labels, split, result.validationPredictions, result.validationConfidences, classes.length),
+      details: { bestEpoch: result.bestEpoch, classWeights: result.classWeights, augmentedViews: 0, notes: [...notesSoFar, ...notes] },
+    };
+  }
+
+  /** Embeddings of K augmented views per training sample (cached per augmentation settings), as extra training rows. */
+  private async augmentedTrainingRows(
+    backbone: LoadedBackbone,
+    trainIds: string[],
+    trainLabels: number[],
+    request: TrainRequest,
+    callbacks: TrainCallbacks,
+  ): Promise<{ embeddings: tf.Tensor2D; labels: number[] } | undefined> {
+    const { augmentation, augmentViews, seed } = request.settings;
+    const key = augmentationKey(backbone.spec.id, augmentation, augmentViews, seed);
+    if (this.augmentedViews?.key !== key) this.augmentedViews = { key, views: new Map() };
+    const cache = this.augmentedViews.views;
+    const done = await embedAugmentedViews({
+      backbone,
+      ids: trainIds,
+      sample: (id) => this.samples.get(id)!,
+      augmentation,
+      views: augmentViews,
+      seed,
+      cache,
+      onProgress: callbacks.onProgress,
+      shouldStop: () => this.cancelRequested,
+    });
+    if (!done) return undefined;
+    const dims = backbone.spec.embeddingSize;
+    const matrix = new Float32Array(trainIds.length * augmentViews * dims);
+    const labels: number[] = [];
+    trainIds.forEach((id, i) =>
+      cache.get(id)!.forEach((view) => {
+        matrix.set(view, labels.length * dims);
+        labels.push(trainLabels[i]);
+      }),
+    );
+    return { embeddings: tf.tensor2d(matrix, [labels.length, dims]), labels };
+  }
+
+  previewAugmentation(sampleId: string, augmentation: AugmentSettings, count: number, seed: number): Promise<Blob[]> {
+    return exclusive(async () => {
+      const sample = this.samples.get(sampleId);
+      if (!sample) throw new Error('That image is no longer available.');
+      return augmentationPreview(sample, augmentation, count, seed);
+    });
   }
 
   /** Embeds every sample not yet cached for this backbone, in batches. False when cancelled. */
@@ -341,7 +559,9 @@ class Engine implements EngineApi {
   private async classifyPixels(trained: TrainedModel, backbone: LoadedBackbone, pixels: Uint8ClampedArray[]): Promise<number[][]> {
     const output = tf.tidy(() => {
       const input = rgbaBatchToTensor(pixels, backbone.spec.inputSize, backbone.spec.scaling);
-      return trained.head.predict(backbone.embed(input)) as tf.Tensor2D;
+      const tuned = trained.fineTuned && this.fineTunedParts(trained.fineTuned, backbone);
+      const features = tuned ? (tuned.tail.predict(tuned.prefix ? (tuned.prefix.predict(input) as tf.Tensor) : input) as tf.Tensor) : backbone.embed(input);
+      return trained.head.predict(features) as tf.Tensor2D;
     });
     const rows = (await output.array()) as number[][];
     output.dispose();
@@ -352,7 +572,14 @@ class Engine implements EngineApi {
     return exclusive(async () => {
       const trained = this.requireTrained();
       const backbone = await this.loadBackbone(trained.backboneId);
-      const files = await exportClassifier({ backbone, head: trained.head, labels: trained.labels, modelName, appVersion: APP_VERSION });
+      const files = await exportClassifier({
+        backbone,
+        head: trained.head,
+        labels: trained.labels,
+        modelName,
+        appVersion: APP_VERSION,
+        fineTuned: trained.fineTuned && this.fineTunedParts(trained.fineTuned, backbone),
+      });
       const payload = { modelJson: files['model.json'], weights: files['weights.bin'], metadataJson: files['metadata.json'] };
       return Comlink.transfer(payload, [payload.weights.buffer as ArrayBuffer]);
     });

@@ -21,6 +21,8 @@ export interface ModelMetadata {
   labels: string[];
   imageSize: number;
   modelSettings?: { mobilenet?: { version: number; alpha: number } };
+  /** How this app made the model, so it can be continued later (older exports lack it). */
+  transferStudio?: { backboneId: string; fineTunedLayers: string[] };
   /** Only for graph-model backbones: model.json is the head alone and needs these embeddings as input. */
   backbone?: {
     id: string;
@@ -38,6 +40,8 @@ export interface ExportOptions {
   labels: string[];
   modelName: string;
   appVersion: string;
+  /** A fine-tuned tail (see fineTune.ts) that replaces the backbone's layers after `prefix`. */
+  fineTuned?: { prefix: tf.LayersModel | null; tail: tf.LayersModel; trainableLayers: string[] };
   /** Free-form data a user attaches; kept verbatim in metadata.json. */
   userMetadata?: Record<string, unknown>;
   now?: Date;
@@ -66,6 +70,11 @@ export async function exportClassifier(options: ExportOptions): Promise<ModelFil
       tf.layers.dense({ name: HEAD_LAYER_NAMES.output, units: numClasses, activation: 'softmax', weights: copy(HEAD_LAYER_NAMES.output) }),
     );
     let output = backbone.featureModel.outputs[0];
+    if (options.fineTuned) {
+      // The tail is a nested model: its fine-tuned weights are saved with the rest.
+      const { prefix, tail } = options.fineTuned;
+      output = tail.apply(prefix ? prefix.outputs[0] : backbone.featureModel.inputs[0]) as tf.SymbolicTensor;
+    }
     for (const layer of owned) output = layer.apply(output) as tf.SymbolicTensor;
     model = tf.model({ name: 'transfer_studio_classifier', inputs: backbone.featureModel.inputs, outputs: output });
   }
@@ -88,6 +97,7 @@ export async function exportClassifier(options: ExportOptions): Promise<ModelFil
       modelName: options.modelName,
       labels,
       imageSize: spec.inputSize,
+      transferStudio: { backboneId: spec.id, fineTunedLayers: options.fineTuned ? options.fineTuned.trainableLayers : [] },
       ...(spec.teachableMachine ? { modelSettings: { mobilenet: { ...spec.teachableMachine } } } : {}),
       ...(backbone.featureModel
         ? {}

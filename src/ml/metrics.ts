@@ -31,3 +31,25 @@ export function perClassAccuracy(matrix: readonly (readonly number[])[]): number
     return total === 0 ? NaN : row[i] / total;
   });
 }
+
+/** Share of the samples predicted as each class that really are it; NaN when nothing was predicted as it. */
+export function perClassPrecision(matrix: readonly (readonly number[])[]): number[] {
+  return matrix.map((_, j) => {
+    const predictedAsJ = matrix.reduce((sum, row) => sum + row[j], 0);
+    return predictedAsJ === 0 ? NaN : matrix[j][j] / predictedAsJ;
+  });
+}
+
+/** Recall is the share of a class's samples predicted as it (what perClassAccuracy has always reported). */
+export const perClassRecall = perClassAccuracy;
+
+/** One-vs-rest accuracy of each class: (true positives + true negatives) / all samples. */
+export function perClassBinaryAccuracy(matrix: readonly (readonly number[])[]): number[] {
+  const total = matrix.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
+  if (total === 0) return matrix.map(() => NaN);
+  return matrix.map((row, i) => {
+    const falseNegatives = row.reduce((a, b) => a + b, 0) - row[i];
+    const falsePositives = matrix.reduce((sum, r) => sum + r[i], 0) - row[i];
+    return (total - falseNegatives - falsePositives) / total;
+  });
+}

@@ -47,4 +47,57 @@ describe('trainHead', () => {
     a.head.dispose();
     b.head.dispose();
   });
+
+  it('early stopping ends a run whose validation loss rises and restores the best epoch', async () => {
+    const before = tf.memory().numTensors;
+    // Random labels: the head can only memorise, so validation loss turns upward quickly.
+    const noisy = separableData(20, 16, 3);
+    const labels = noisy.labels.map((_, i) => (i * 7919) % 2);
+    const settings = { ...DEFAULT_TRAIN_SETTINGS, epochs: 200, learningRate: 0.05, validationSplit: 0.3, earlyStopping: true, patience: 3 };
+    const result = await trainHead(noisy.embeddings, labels, 2, settings);
+    expect(result.history.length).toBeLessThan(200);
+    const valLosses = result.history.map((h) => h.valLoss!);
+    const best = valLosses.indexOf(Math.min(...valLosses)) + 1;
+    expect(result.bestEpoch).toBe(best);
+    expect(result.history.length).toBe(best + 3);
+    // The returned head has the best epoch's weights: its validation loss is that epoch's.
+    const restoredLoss = tf.tidy(() => {
+      const x = tf.gather(noisy.embeddings, result.split.validation);
+      const y = tf.oneHot(result.split.validation.map((i) => labels[i]), 2).toFloat();
+      return tf.metrics.categoricalCrossentropy(y, result.head.predict(x) as tf.Tensor).mean().dataSync()[0];
+    });
+    expect(restoredLoss).toBeCloseTo(valLosses[best - 1], 4);
+    result.head.dispose();
+    noisy.embeddings.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('weighs imbalanced classes by default and not balanced ones', async () => {
+    const imbalanced = separableData(30, 8);
+    const labels = imbalanced.labels;
+    const keep = labels.map((l, i) => (l === 0 || i % 5 === 0 ? i : -1)).filter((i) => i >= 0);
+    const x = tf.gather(imbalanced.embeddings, keep) as tf.Tensor2D;
+    const settings = { ...DEFAULT_TRAIN_SETTINGS, epochs: 2 };
+    const weighted = await trainHead(x, keep.map((i) => labels[i]), 2, settings);
+    expect(weighted.classWeights).not.toBeNull();
+    expect(weighted.classWeights![1]).toBeGreaterThan(weighted.classWeights![0] * 2);
+    const balanced = await trainHead(imbalanced.embeddings, labels, 2, settings);
+    expect(balanced.classWeights).toBeNull();
+    const off = await trainHead(x, keep.map((i) => labels[i]), 2, { ...settings, classWeights: 'off' });
+    expect(off.classWeights).toBeNull();
+    expect(off.history[0].loss).not.toBeCloseTo(weighted.history[0].loss, 6);
+    for (const r of [weighted, balanced, off]) r.head.dispose();
+    tf.dispose([x, imbalanced.embeddings]);
+  });
+
+  it('trains on extra (augmented) rows but never validates on them', async () => {
+    const extra = separableData(5, 16, 99);
+    const result = await trainHead(data.embeddings, data.labels, 2, { ...DEFAULT_TRAIN_SETTINGS, epochs: 2 }, {}, {
+      extraTraining: { embeddings: extra.embeddings, labels: extra.labels },
+    });
+    expect(result.validationPredictions).toHaveLength(result.split.validation.length);
+    expect(result.validationConfidences.every((c) => c >= 0.5 && c <= 1)).toBe(true);
+    result.head.dispose();
+    extra.embeddings.dispose();
+  });
 });

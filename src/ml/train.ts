@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHead } from './head';
 import { accuracy } from './metrics';
+import { headFrom, type HeadWeights } from './initialWeights';
+import { classWeightsFor, EarlyStopping, weightedCrossEntropy } from './trainingControl';
 import { createRng, shuffleInPlace } from './random';
 import type { EpochLogs, TrainSettings } from './settings';
 import { stratifiedSplit, type Split } from './split';
@@ -22,6 +24,24 @@ export interface TrainResult {
   stopped: boolean;
   /** Validation predictions of the final head (class indices), aligned with split.validation. */
   validationPredictions: number[];
+  /** The predicted class's probability for each validation sample. */
+  validationConfidences: number[];
+  /** The epoch whose weights the head has (early stopping may restore an earlier one than the last). */
+  bestEpoch: number;
+  /** Per-class loss weights used, or null when the loss was unweighted. */
+  classWeights: number[] | null;
+}
+
+export interface TrainOptions {
+  /** Use this split instead of computing one (callers that augment need it first). */
+  split?: Split;
+  /**
+   * Extra training rows, e.g. embeddings of augmented views of training images,
+   * with their class indices. Never used for validation.
+   */
+  extraTraining?: { embeddings: tf.Tensor2D; labels: readonly number[] };
+  /** Start from these head weights (continue training) instead of a fresh head. */
+  initialHead?: HeadWeights;
 }
 
 /**
@@ -35,24 +55,39 @@ export async function trainHead(
   numClasses: number,
   settings: TrainSettings,
   callbacks: TrainCallbacks = {},
+  options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const split = stratifiedSplit(labels, settings.validationSplit, settings.seed);
-  const head = createHead({
-    inputSize: embeddings.shape[1],
-    numClasses,
-    hiddenUnits: settings.hiddenUnits,
-    dropout: settings.dropout,
-    seed: settings.seed,
-  });
+  const split = options.split ?? stratifiedSplit(labels, settings.validationSplit, settings.seed);
+  const extra = options.extraTraining;
+  const trainLabels = [...split.train.map((i) => labels[i]), ...(extra?.labels ?? [])];
+  const classWeights = classWeightsFor(trainLabels, numClasses, settings.classWeights);
+  const head = options.initialHead
+    ? headFrom(options.initialHead, embeddings.shape[1], numClasses, settings.dropout, settings.seed)
+    : createHead({
+        inputSize: embeddings.shape[1],
+        numClasses,
+        hiddenUnits: settings.hiddenUnits,
+        dropout: settings.dropout,
+        seed: settings.seed,
+      });
   const optimizer = tf.train.adam(settings.learningRate);
+  const weightsTensor = classWeights ? tf.tensor1d(classWeights) : null;
   const [xTrain, yTrain, xVal, yVal] = tf.tidy(() => {
     const oneHot = tf.oneHot(tf.tensor1d(labels as number[], 'int32'), numClasses).toFloat();
     const pick = (idx: number[]) => [tf.gather(embeddings, idx), tf.gather(oneHot, idx)] as const;
-    return [...pick(split.train), ...pick(split.validation)] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    let [x, y] = pick(split.train);
+    if (extra && extra.labels.length > 0) {
+      x = tf.concat([x, extra.embeddings]);
+      y = tf.concat([y, tf.oneHot(tf.tensor1d(extra.labels as number[], 'int32'), numClasses).toFloat()]);
+    }
+    return [x, y, ...pick(split.validation)] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   });
   const history: EpochLogs[] = [];
   const rng = createRng(settings.seed);
-  const order = split.train.map((_, i) => i);
+  const order = trainLabels.map((_, i) => i);
+  const earlyStopping =
+    settings.earlyStopping && split.validation.length > 0 ? new EarlyStopping(() => [head], Math.max(1, settings.patience)) : null;
+  let bestEpoch = 0;
   let stopped = false;
   try {
     for (let epoch = 0; epoch < settings.epochs && !stopped; epoch++) {
@@ -70,7 +105,7 @@ export async function trainHead(
             const predictions = head.apply(xb, { training: true }) as tf.Tensor2D;
             // minimize() disposes everything its closure made except the loss, so keep this.
             correct = tf.keep(tf.equal(tf.argMax(predictions, 1), tf.argMax(yb, 1)).sum());
-            return tf.metrics.categoricalCrossentropy(yb, predictions).mean() as tf.Scalar;
+            return weightedCrossEntropy(yb as tf.Tensor2D, predictions, weightsTensor);
           }, true)!;
           const sums: [tf.Scalar, tf.Scalar] = [lossSum.add(loss.mul(xb.shape[0])), correctSum.add(correct!)];
           correct!.dispose();
@@ -101,27 +136,45 @@ export async function trainHead(
         valAccuracy: validation?.accuracy ?? null,
       };
       history.push(logs);
+      bestEpoch = logs.epoch;
       callbacks.onEpoch?.(logs);
+      if (earlyStopping && validation && earlyStopping.update(logs.epoch, validation.loss)) break;
     }
-    const validationPredictions =
-      split.validation.length > 0 && !stopped ? (await evaluate(head, xVal, yVal)).predictions : [];
-    return { head, history, split, stopped, validationPredictions };
+    if (earlyStopping && !stopped) bestEpoch = earlyStopping.restoreBest() || bestEpoch;
+    const final = split.validation.length > 0 && !stopped ? await evaluate(head, xVal, yVal) : null;
+    return {
+      head,
+      history,
+      split,
+      stopped,
+      validationPredictions: final?.predictions ?? [],
+      validationConfidences: final?.confidences ?? [],
+      bestEpoch,
+      classWeights,
+    };
   } catch (error) {
     head.dispose();
     throw error;
   } finally {
     tf.dispose([xTrain, yTrain, xVal, yVal]);
+    weightsTensor?.dispose();
+    earlyStopping?.dispose();
     optimizer.dispose();
   }
 }
 
 async function evaluate(head: tf.LayersModel, x: tf.Tensor2D, y: tf.Tensor2D) {
-  const [lossT, predT, trueT] = tf.tidy(() => {
+  const [lossT, predT, trueT, confT] = tf.tidy(() => {
     const p = head.predict(x) as tf.Tensor2D;
-    return [tf.metrics.categoricalCrossentropy(y, p).mean(), tf.argMax(p, 1), tf.argMax(y, 1)];
+    return [tf.metrics.categoricalCrossentropy(y, p).mean(), tf.argMax(p, 1), tf.argMax(y, 1), tf.max(p, 1)];
   });
-  const [loss, predictions, actual] = await Promise.all([lossT.data(), predT.data(), trueT.data()]);
-  tf.dispose([lossT, predT, trueT]);
+  const [loss, predictions, actual, confidences] = await Promise.all([lossT.data(), predT.data(), trueT.data(), confT.data()]);
+  tf.dispose([lossT, predT, trueT, confT]);
   const predicted = Array.from(predictions as Int32Array);
-  return { loss: loss[0], accuracy: accuracy(predicted, Array.from(actual as Int32Array)), predictions: predicted };
+  return {
+    loss: loss[0],
+    accuracy: accuracy(predicted, Array.from(actual as Int32Array)),
+    predictions: predicted,
+    confidences: Array.from(confidences as Float32Array),
+  };
 }

@@ -2,8 +2,8 @@
  * What the user can do, as plain functions over the stores and the engine.
  * Components call these; none of them touches tfjs or pixels beyond thumbnails.
  */
-import { zipSync, strToU8 } from 'fflate';
-import { isBackendName, type EngineStatus, type IncomingFile, type Progress } from '../engine/api';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { isBackendName, type AugmentSettings, type CustomChoice, type EngineStatus, type IncomingFile, type Progress } from '../engine/api';
 import { rememberedMeasurements, rememberMeasurement } from './backendChoice';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { rasterizeSvg, isSvgFile } from './svg';
@@ -151,7 +151,6 @@ export async function train(): Promise<void> {
     if (outcome.status === 'refused') session.notify('error', outcome.message);
     else if (outcome.status === 'cancelled') session.notify('info', 'Training cancelled. The previous model, if any, is still in use.');
     else {
-      outcome.notes.forEach((note) => session.notify('info', note));
       useSession.setState({
         history: outcome.history,
         result: outcome,
@@ -227,4 +226,81 @@ function saveBlob(blob: Blob, fileName: string): void {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Augmented views of one sample as JPEG blobs, or null (with a notice) when they cannot be made. */
+export async function previewAugmentation(
+  sampleId: string,
+  augmentation: AugmentSettings,
+  count: number,
+  seed: number,
+): Promise<Blob[] | null> {
+  try {
+    return await getEngine().previewAugmentation(sampleId, augmentation, count, seed);
+  } catch (error) {
+    useSession.getState().notify('error', `The augmentation preview failed: ${messageOf(error)}`);
+    return null;
+  }
+}
+
+/** Moves a sample to another class (e.g. a mislabelled one found in the evaluation views). */
+export function moveSample(fromClassId: string, toClassId: string, sampleId: string): void {
+  const project = useProject.getState();
+  const sample = project.removeSample(fromClassId, sampleId);
+  if (sample) project.addSamples(toClassId, [sample]);
+}
+
+/**
+ * Reads a model zip exported by this app as the starting weights for the next
+ * runs and selects it; a zip that does not fit is refused with the reason.
+ */
+export async function importInitialModel(file: File): Promise<void> {
+  const session = useSession.getState();
+  try {
+    let entries: Record<string, Uint8Array>;
+    try {
+      entries = unzipSync(new Uint8Array(await file.arrayBuffer()));
+    } catch {
+      throw new Error(`"${file.name}" is not a zip file.`);
+    }
+    const missing = ['model.json', 'weights.bin', 'metadata.json'].filter((name) => !entries[name]);
+    if (missing.length > 0) throw new Error(`"${file.name}" lacks ${missing.join(', ')}; use a model zip downloaded from this app.`);
+    const imported = await getEngine().importInitialModel({
+      modelJson: strFromU8(entries['model.json']),
+      weights: entries['weights.bin'],
+      metadataJson: strFromU8(entries['metadata.json']),
+    });
+    useSession.setState({ importedModel: { ...imported, fileName: file.name } });
+    useProject.getState().setSettings({ initialWeights: 'imported' });
+    session.notify('info', `Imported "${imported.modelName}" (${imported.labels.join(', ')}); the next run starts from its weights.`);
+  } catch (error) {
+    session.notify('error', `That model cannot be used as a starting point: ${messageOf(error)}`);
+  }
+}
+
+/** Loads a custom backbone (URL or dropped model.json + weights) and shows its layers to choose from. */
+export async function inspectCustomBackbone(source: { url: string } | { files: File[] }): Promise<void> {
+  const session = useSession.getState();
+  useSession.setState({ customModelLoading: true });
+  try {
+    const request = 'url' in source ? source : { files: source.files.map((file) => ({ file, name: file.name })) };
+    const inspected = await getEngine().inspectCustomBackbone(request);
+    useSession.setState({ customModel: inspected });
+  } catch (error) {
+    session.notify('error', `The custom backbone could not be loaded: ${messageOf(error)}`);
+  } finally {
+    useSession.setState({ customModelLoading: false });
+  }
+}
+
+/** Trains on the chosen feature layer of the loaded custom model from now on; the choice is kept in the project. */
+export async function chooseCustomBackbone(choice: CustomChoice): Promise<void> {
+  try {
+    const spec = await getEngine().useCustomBackbone(choice);
+    const project = useProject.getState();
+    project.setCustomBackbone({ ...choice, specId: spec.id, specTitle: spec.title });
+    project.setBackbone(spec.id);
+  } catch (error) {
+    useSession.getState().notify('error', `That feature layer cannot be used: ${messageOf(error)}`);
+  }
 }

@@ -1,6 +1,9 @@
 /** The project being edited: classes, their samples (as thumbnails), backbone and settings. */
 import { create } from 'zustand';
-import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../engine/api';
+import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type CustomChoice, type TrainSettings } from '../engine/api';
+
+/** The feature-layer choice made on a custom backbone, and the backbone id it became. */
+export type CustomBackboneChoice = CustomChoice & { specId: string; specTitle: string };
 
 export interface Sample {
   /** The engine's id for the sample; its bytes live in the worker. */
@@ -32,6 +35,8 @@ interface ProjectState {
   removeSample(classId: string, sampleId: string): Sample | undefined;
   setBackbone(id: string): void;
   setSettings(patch: Partial<TrainSettings>): void;
+  customBackbone: CustomBackboneChoice | null;
+  setCustomBackbone(choice: CustomBackboneChoice): void;
 }
 
 let nextClassNumber = 1;
@@ -86,4 +91,6 @@ export const useProject = create<ProjectState>()((set, get) => ({
   },
   setBackbone: (backboneId) => set((s) => ({ backboneId, revision: s.revision + 1 })),
   setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+  customBackbone: null,
+  setCustomBackbone: (customBackbone) => set({ customBackbone }),
 }));

@@ -1,6 +1,6 @@
 /** What the engine is doing and has produced: backend, progress, training results, predictions, notices. */
 import { create } from 'zustand';
-import type { BackendName, ClassProbability, EngineStatus, EpochLogs, Progress, TrainOutcome } from '../engine/api';
+import type { BackendName, ClassProbability, CustomModelInfo, EngineStatus, EpochLogs, Progress, TrainOutcome } from '../engine/api';
 
 export interface Notice {
   id: number;
@@ -31,6 +31,11 @@ interface SessionState {
   /** Object URL of the engine-made preview of the test image. */
   predictionPreview: string | null;
   notices: Notice[];
+  /** A model zip imported as the starting point for runs (settings.initialWeights = 'imported'). */
+  importedModel: { modelName: string; labels: string[]; backboneId: string; fileName: string } | null;
+  /** The custom model loaded in the engine, with its layers to pick a feature layer from. */
+  customModel: { modelId: string; title: string; info: CustomModelInfo } | null;
+  customModelLoading: boolean;
   notify(kind: Notice['kind'], text: string): void;
   dismiss(id: number): void;
 }
@@ -54,6 +59,9 @@ export const useSession = create<SessionState>()((set) => ({
   predictionSource: null,
   predictionPreview: null,
   notices: [],
+  importedModel: null,
+  customModel: null,
+  customModelLoading: false,
   notify: (kind, text) => set((s) => ({ notices: [...s.notices, { id: ++noticeId, kind, text }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
 }));

@@ -1,58 +1,75 @@
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import type { EpochLogs } from '../../engine/api';
 
-const WIDTH = 280;
-const HEIGHT = 90;
+const WIDTH = 300;
+const HEIGHT = 140;
+const TRAIN_COLOUR = '#1a73e8';
+const VALIDATION_COLOUR = '#e8710a';
 
-type Series = { key: keyof EpochLogs; label: string; className: string };
+type Key = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';
 
-const LOSS: Series[] = [
-  { key: 'loss', label: 'loss', className: 'train' },
-  { key: 'valLoss', label: 'val loss', className: 'val' },
-];
-const ACCURACY: Series[] = [
-  { key: 'accuracy', label: 'accuracy', className: 'train' },
-  { key: 'valAccuracy', label: 'val accuracy', className: 'val' },
-];
-
-/** Loss and accuracy per epoch, drawn as they stream in. */
+/** Loss and accuracy per epoch for training and validation, updated live as epochs stream in (uPlot). */
 export function Curves({ history }: { history: EpochLogs[] }) {
   return (
     <div className="curves">
-      <Chart title="Loss" history={history} series={LOSS} />
-      <Chart title="Accuracy" history={history} series={ACCURACY} fixedMax={1} />
+      <Chart title="Loss" history={history} train="loss" validation="valLoss" />
+      <Chart title="Accuracy" history={history} train="accuracy" validation="valAccuracy" range={[0, 1]} />
     </div>
   );
 }
 
-function Chart({ title, history, series, fixedMax }: { title: string; history: EpochLogs[]; series: Series[]; fixedMax?: number }) {
-  const epochs = history[0]?.epochs ?? 1;
-  const values = series.flatMap((s) => history.map((h) => h[s.key]).filter((v): v is number => typeof v === 'number'));
-  const max = fixedMax ?? Math.max(1e-6, ...values);
-  const x = (epoch: number) => (epochs <= 1 ? 0 : ((epoch - 1) / (epochs - 1)) * WIDTH);
-  const y = (v: number) => HEIGHT - (v / max) * HEIGHT;
+function chartData(history: EpochLogs[], train: Key, validation: Key): uPlot.AlignedData {
+  return [history.map((h) => h.epoch), history.map((h) => h[train]), history.map((h) => h[validation])];
+}
+
+function Chart({
+  title,
+  history,
+  train,
+  validation,
+  range,
+}: {
+  title: string;
+  history: EpochLogs[];
+  train: Key;
+  validation: Key;
+  range?: [number, number];
+}) {
+  const container = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+
+  useEffect(() => {
+    const options: uPlot.Options = {
+      width: WIDTH,
+      height: HEIGHT,
+      legend: { show: true },
+      cursor: { show: true, drag: { x: false, y: false } },
+      scales: { x: { time: false }, y: range ? { range } : { auto: true } },
+      axes: [{ label: 'epoch', size: 30 }, { size: 40 }],
+      series: [
+        { label: 'epoch' },
+        { label: 'train', stroke: TRAIN_COLOUR, width: 1.5 },
+        { label: 'validation', stroke: VALIDATION_COLOUR, width: 1.5 },
+      ],
+    };
+    plot.current = new uPlot(options, [[], [], []], container.current!);
+    return () => {
+      plot.current?.destroy();
+      plot.current = null;
+    };
+    // The chart is built once; data updates go through setData below.
+  }, []);
+
+  useEffect(() => {
+    plot.current?.setData(chartData(history, train, validation));
+  }, [history, train, validation]);
+
   return (
-    <figure className="chart">
-      <figcaption>
-        {title}{' '}
-        {series.map((s) => (
-          <span key={s.key} className={`legend ${s.className}`}>
-            {s.label}
-          </span>
-        ))}
-      </figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width={WIDTH} height={HEIGHT} role="img" aria-label={`${title} per epoch`}>
-        {series.map((s) => (
-          <polyline
-            key={s.key}
-            className={s.className}
-            fill="none"
-            points={history
-              .filter((h) => typeof h[s.key] === 'number')
-              .map((h) => `${x(h.epoch).toFixed(1)},${y(h[s.key] as number).toFixed(1)}`)
-              .join(' ')}
-          />
-        ))}
-      </svg>
+    <figure className="chart" aria-label={`${title} per epoch`} data-epochs={history.length}>
+      <figcaption>{title}</figcaption>
+      <div ref={container} />
     </figure>
   );
 }

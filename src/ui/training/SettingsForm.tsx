@@ -1,8 +1,13 @@
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../engine/api';
 import { useProject } from '../../state/project';
+import { AugmentationSettings } from './AugmentationSettings';
+import { InitialWeightsSettings } from './InitialWeightsSettings';
+import { TrainingControlSettings } from './TrainingControlSettings';
+
+type NumericKey = { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
 
 interface Field {
-  key: keyof TrainSettings;
+  key: NumericKey;
   label: string;
   min: number;
   max: number;
@@ -19,6 +24,8 @@ const FIELDS: Field[] = [
   { key: 'dropout', label: 'Dropout', min: 0, max: 0.9, step: 0.05 },
   { key: 'validationSplit', label: 'Validation split (%)', min: 0, max: 50, step: 1, percent: true },
   { key: 'seed', label: 'Seed', min: 0, max: 2 ** 31 - 1, step: 1 },
+  { key: 'fineTuneLayers', label: 'Fine-tune last layers', min: 0, max: 200, step: 1 },
+  { key: 'fineTuneLearningRate', label: 'Fine-tune learning rate', min: 0.000001, max: 0.1, step: 0.00001 },
 ];
 
 export function SettingsForm({ disabled }: { disabled: boolean }) {
@@ -51,6 +58,9 @@ export function SettingsForm({ disabled }: { disabled: boolean }) {
           );
         })}
       </div>
+      <TrainingControlSettings disabled={disabled} />
+      <AugmentationSettings disabled={disabled} />
+      <InitialWeightsSettings disabled={disabled} />
       <button type="button" className="link" disabled={disabled} onClick={() => setSettings(DEFAULT_TRAIN_SETTINGS)}>
         Reset to defaults
       </button>

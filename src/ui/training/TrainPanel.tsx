@@ -9,6 +9,7 @@ import { ValidationSummary } from './ValidationSummary';
 const PHASE_LABEL = {
   'loading-backbone': 'Loading backbone',
   embedding: 'Embedding images',
+  augmenting: 'Augmenting training images',
   training: 'Training',
 } as const;
 
