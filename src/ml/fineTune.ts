@@ -12,11 +12,10 @@ import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, sampleAugmentParams } from './augment';
 import { createHead } from './head';
 import { headFrom, type HeadWeights } from './initialWeights';
-import { accuracy } from './metrics';
 import { createRng, shuffleInPlace } from './random';
 import type { AugmentSettings, EpochLogs, TrainSettings } from './settings';
 import type { Split } from './split';
-import type { TrainCallbacks } from './train';
+import { evaluateClassifier, type TrainCallbacks } from './train';
 import { classWeightsFor, EarlyStopping, weightedCrossEntropy } from './trainingControl';
 
 export interface TailSplit {
@@ -275,20 +274,8 @@ export async function fineTuneTail(
   }
 }
 
-async function evaluateTail(tail: tf.LayersModel, head: tf.LayersModel, x: tf.Tensor, y: tf.Tensor) {
-  const [lossT, predT, trueT, confT] = tf.tidy(() => {
-    const p = head.predict(tail.predict(x) as tf.Tensor) as tf.Tensor2D;
-    return [tf.metrics.categoricalCrossentropy(y, p).mean(), tf.argMax(p, 1), tf.argMax(y, 1), tf.max(p, 1)];
-  });
-  const [loss, predictions, actual, confidences] = await Promise.all([lossT.data(), predT.data(), trueT.data(), confT.data()]);
-  tf.dispose([lossT, predT, trueT, confT]);
-  const predicted = Array.from(predictions as Int32Array);
-  return {
-    loss: loss[0],
-    accuracy: accuracy(predicted, Array.from(actual as Int32Array)),
-    predictions: predicted,
-    confidences: Array.from(confidences as Float32Array),
-  };
+function evaluateTail(tail: tf.LayersModel, head: tf.LayersModel, x: tf.Tensor, y: tf.Tensor) {
+  return evaluateClassifier((input) => head.predict(tail.predict(input) as tf.Tensor) as tf.Tensor2D, x, y);
 }
 
 /** The name of a backward kernel missing on the active backend, from a tfjs error; null for other errors. */

@@ -163,9 +163,10 @@ export async function trainHead(
   }
 }
 
-async function evaluate(head: tf.LayersModel, x: tf.Tensor2D, y: tf.Tensor2D) {
+/** Loss, accuracy and per-sample predictions of a classifier (`predict` maps inputs to probabilities) on labelled data. */
+export async function evaluateClassifier(predict: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor, y: tf.Tensor) {
   const [lossT, predT, trueT, confT] = tf.tidy(() => {
-    const p = head.predict(x) as tf.Tensor2D;
+    const p = predict(x);
     return [tf.metrics.categoricalCrossentropy(y, p).mean(), tf.argMax(p, 1), tf.argMax(y, 1), tf.max(p, 1)];
   });
   const [loss, predictions, actual, confidences] = await Promise.all([lossT.data(), predT.data(), trueT.data(), confT.data()]);
@@ -177,4 +178,8 @@ async function evaluate(head: tf.LayersModel, x: tf.Tensor2D, y: tf.Tensor2D) {
     predictions: predicted,
     confidences: Array.from(confidences as Float32Array),
   };
+}
+
+function evaluate(head: tf.LayersModel, x: tf.Tensor2D, y: tf.Tensor2D) {
+  return evaluateClassifier((input) => head.predict(input) as tf.Tensor2D, x, y);
 }
