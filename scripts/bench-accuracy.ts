@@ -5,7 +5,9 @@
  *
  * <root> holds train/<class>/* and validation/<class>/* (or val/). The app's default training
  * settings are used unless a settings flag overrides one (every TrainSettings field has a
- * kebab-case flag, e.g. --learning-rate 0.0005). Files that cannot be decoded are skipped and counted.
+ * kebab-case flag, e.g. --learning-rate 0.0005, --augment true --augment-views 4,
+ * --fine-tune-layers 2, --early-stopping true, --augmentation '{"shear":{"enabled":true,"strength":0.3}}').
+ * Files that cannot be decoded are skipped and counted.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve, sep } from 'node:path';
@@ -41,6 +43,12 @@ function settingsFromFlags(): TrainSettings {
       const value = Number(raw);
       if (!Number.isFinite(value)) throw new Error(`--${kebab(key)} must be a number, got "${raw}"`);
       settings[key] = value;
+    } else if (typeof fallback === 'object') {
+      try {
+        settings[key] = { ...fallback, ...JSON.parse(raw) };
+      } catch {
+        throw new Error(`--${kebab(key)} takes JSON, e.g. --${kebab(key)} '{"flip":{"enabled":true,"strength":0.5}}'`);
+      }
     } else settings[key] = raw;
   }
   return settings as unknown as TrainSettings;
