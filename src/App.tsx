@@ -7,6 +7,9 @@ import { TestImage } from './ui/preview/TestImage';
 import { EngineStatusLine } from './ui/training/EngineStatusLine';
 import { TrainPanel } from './ui/training/TrainPanel';
 import { ProjectName } from './ui/classes/ProjectName';
+import { ImportProgress } from './ui/projects/ImportProgress';
+import { ProjectFiles } from './ui/projects/ProjectFiles';
+import { ProjectsBar } from './ui/projects/ProjectsBar';
 
 export function App() {
   return (
@@ -16,8 +19,10 @@ export function App() {
         <ProjectName />
         <BackbonePicker />
         <EngineStatusLine />
+        <ProjectsBar />
       </header>
       <Notices />
+      <ImportProgress />
       <main className="app-main">
         <ClassesPanel />
         <TrainPanel />
@@ -25,6 +30,7 @@ export function App() {
           <h2 id="preview-title">Preview</h2>
           <TestImage />
           <DownloadModel />
+          <ProjectFiles />
         </section>
       </main>
       <footer className="app-footer">Everything runs in this browser tab. Your images never leave your device.</footer>

@@ -51,7 +51,27 @@ export interface RejectedFile {
 export interface ImportResult {
   accepted: AcceptedSample[];
   rejected: RejectedFile[];
+  /** Set when the files could not be saved (storage full); none of this call's files were added. */
+  storageProblem?: string;
 }
+
+/** A project's samples as stored, handed to the page when the project opens. */
+export interface OpenedProject {
+  samples: { id: string; name: string; thumbnail: Blob }[];
+  /** A trained head was stored with the project and is ready to predict. */
+  hasModel: boolean;
+}
+
+/** A checked project file, ready to import; or why it was refused. */
+export type ProjectFileReading =
+  | {
+      ok: true;
+      name: string;
+      backboneId: string;
+      settings: TrainSettings;
+      classes: { name: string; samples: IncomingFile[] }[];
+    }
+  | { ok: false; message: string };
 
 export type Phase = 'loading-backbone' | 'embedding' | 'training';
 
@@ -81,7 +101,8 @@ export interface ValidationReport {
 }
 
 export type TrainOutcome =
-  | { status: 'trained'; history: EpochLogs[]; validation: ValidationReport | null; labels: string[]; seconds: number }
+  /** `saveProblem`: the model works now but could not be saved for the next visit. */
+  | { status: 'trained'; history: EpochLogs[]; validation: ValidationReport | null; labels: string[]; seconds: number; saveProblem?: string }
   | { status: 'cancelled' }
   /** The request cannot be trained as it stands; `message` says what to do. */
   | { status: 'refused'; message: string };
@@ -115,4 +136,8 @@ export interface EngineApi {
   predict(image: Blob): Promise<ClassProbability[]>;
   exportModel(modelName: string): Promise<ModelFilesPayload>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
+  /** Makes this stored project the engine's: its samples and trained head; imports and training are saved into it. */
+  openProject(projectId: string): Promise<OpenedProject>;
+  /** Checks a project zip (structure, paths, sizes, project.json, image bytes) without importing anything. */
+  readProjectZip(data: Uint8Array): Promise<ProjectFileReading>;
 }

@@ -21,6 +21,8 @@ import type {
   ImportResult,
   IncomingFile,
   ModelFilesPayload,
+  OpenedProject,
+  ProjectFileReading,
   Progress,
   TrainCallbacks,
   TrainOutcome,
@@ -29,6 +31,7 @@ import type {
 import { chooseBackend } from './backend';
 import { decodeImage, ImageRejected, modelPixels, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
+import { projectStorage, readProjectFile, type NewSample } from './projectStorage';
 
 const EMBED_BATCH = 8;
 const APP_VERSION = import.meta.env.PACKAGE_VERSION ?? '0.0.0';
@@ -48,6 +51,8 @@ class Engine implements EngineApi {
   private readonly embeddings = new Map<string, Map<string, Float32Array>>();
   private trained: TrainedModel | null = null;
   private cancelRequested = false;
+  /** Saves samples, embeddings and heads of the open project in IndexedDB. */
+  private readonly storage = projectStorage();
 
   async start(options: EngineOptions): Promise<EngineStatus> {
     if (this.status) return this.status;
@@ -81,6 +86,7 @@ class Engine implements EngineApi {
 
   async importFiles(files: IncomingFile[]): Promise<ImportResult> {
     const result: ImportResult = { accepted: [], rejected: [] };
+    const toStore: NewSample[] = [];
     for (const { file, name } of files) {
       try {
         const bitmap = await decodeImage(file);
@@ -88,6 +94,7 @@ class Engine implements EngineApi {
           const id = crypto.randomUUID();
           result.accepted.push({ id, name, thumbnail: await thumbnailOf(bitmap), width: bitmap.width, height: bitmap.height });
           this.samples.set(id, file);
+          toStore.push({ id, name, bytes: file, thumbnail: result.accepted.at(-1)!.thumbnail, width: bitmap.width, height: bitmap.height });
         } finally {
           bitmap.close();
         }
@@ -95,6 +102,11 @@ class Engine implements EngineApi {
         const reason = error instanceof ImageRejected ? error.message : `it could not be read: ${String(error)}`;
         result.rejected.push({ name, reason });
       }
+    }
+    const storageProblem = await this.storage.saveSamples(toStore);
+    if (storageProblem) {
+      result.accepted.forEach((a) => this.samples.delete(a.id));
+      return { accepted: [], rejected: result.rejected, storageProblem };
     }
     return result;
   }
@@ -104,6 +116,7 @@ class Engine implements EngineApi {
       this.samples.delete(id);
       for (const cache of this.embeddings.values()) cache.delete(id);
     }
+    await this.storage.removeSamples(ids);
   }
 
   cancel(): void {
@@ -155,6 +168,7 @@ class Engine implements EngineApi {
       this.trained?.head.dispose();
       const names = classes.map((c) => c.name);
       this.trained = { head: result.head, labels: names, backboneId: backbone.spec.id };
+      const saveProblem = await this.storage.saveHead(this.trained);
       const actual = result.split.validation.map((i) => labels[i]);
       const confusion = confusionMatrix(result.validationPredictions, actual, classes.length);
       return {
@@ -162,6 +176,7 @@ class Engine implements EngineApi {
         history: result.history,
         labels: names,
         seconds: (performance.now() - started) / 1000,
+        ...(saveProblem ? { saveProblem } : {}),
         validation:
           actual.length > 0
             ? {
@@ -182,6 +197,7 @@ class Engine implements EngineApi {
     const cacheKey = backbone.spec.id;
     if (!this.embeddings.has(cacheKey)) this.embeddings.set(cacheKey, new Map());
     const cache = this.embeddings.get(cacheKey)!;
+    await this.storage.restoreEmbeddings(cacheKey, cache);
     const todo = ids.filter((id) => !cache.has(id));
     const total = todo.length;
     onProgress({ phase: 'embedding', done: 0, total });
@@ -191,6 +207,7 @@ class Engine implements EngineApi {
       const pixels = await Promise.all(batchIds.map((id) => modelPixels(this.samples.get(id)!, backbone.spec.inputSize)));
       const vectors = await this.embedPixels(backbone, pixels);
       batchIds.forEach((id, i) => cache.set(id, vectors[i]));
+      await this.storage.saveEmbeddings(cacheKey, batchIds, vectors);
       onProgress({ phase: 'embedding', done: Math.min(total, start + EMBED_BATCH), total });
       await yieldToEventLoop();
     }
@@ -207,7 +224,7 @@ class Engine implements EngineApi {
 
   predict(image: Blob): Promise<ClassProbability[]> {
     return exclusive(async () => {
-      const trained = this.requireTrained();
+      const trained = await this.restoredOrTrained();
       const backbone = await this.loadBackbone(trained.backboneId);
       const pixels = await modelPixels(image, backbone.spec.inputSize).catch((error) => {
         throw new Error(`This test image cannot be used: ${error instanceof Error ? error.message : error}`);
@@ -226,12 +243,34 @@ class Engine implements EngineApi {
 
   exportModel(modelName: string): Promise<ModelFilesPayload> {
     return exclusive(async () => {
-      const trained = this.requireTrained();
+      const trained = await this.restoredOrTrained();
       const backbone = await this.loadBackbone(trained.backboneId);
       const files = await exportClassifier({ backbone, head: trained.head, labels: trained.labels, modelName, appVersion: APP_VERSION });
       const payload = { modelJson: files['model.json'], weights: files['weights.bin'], metadataJson: files['metadata.json'] };
       return Comlink.transfer(payload, [payload.weights.buffer as ArrayBuffer]);
     });
+  }
+
+  /** The trained model, loading the project's saved head on first use (tfjs needs the backend chosen first). */
+  private async restoredOrTrained(): Promise<TrainedModel> {
+    if (!this.trained) this.trained = await this.storage.loadHead();
+    return this.requireTrained();
+  }
+
+  openProject(projectId: string): Promise<OpenedProject> {
+    return exclusive(async () => {
+      this.samples.clear();
+      this.embeddings.clear();
+      this.trained?.head.dispose();
+      this.trained = null;
+      const opened = await this.storage.open(projectId);
+      for (const [id, bytes] of opened.bytes) this.samples.set(id, bytes);
+      return { samples: opened.samples, hasModel: opened.hasModel };
+    });
+  }
+
+  async readProjectZip(data: Uint8Array): Promise<ProjectFileReading> {
+    return readProjectFile(data);
   }
 
   private requireTrained(): TrainedModel {

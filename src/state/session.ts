@@ -16,6 +16,8 @@ interface SessionState {
   engineError: string | null;
   busy: 'importing' | 'training' | 'exporting' | null;
   progress: Progress | null;
+  /** Files read so far in the running import (class images or a project file); null when none runs. */
+  importProgress: { done: number; total: number } | null;
   history: EpochLogs[];
   result: TrainedOutcome | null;
   /** Project revision the current model was trained at; a newer revision means it is out of date. */
@@ -36,6 +38,7 @@ export const useSession = create<SessionState>()((set) => ({
   engineError: null,
   busy: null,
   progress: null,
+  importProgress: null,
   history: [],
   result: null,
   trainedRevision: null,
