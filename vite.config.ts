@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { VitePWA } from 'vite-plugin-pwa';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -13,7 +14,7 @@ const crossOriginIsolation = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), VitePWA(offlineApp())],
   define: { 'import.meta.env.PACKAGE_VERSION': JSON.stringify(packageVersion) },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
@@ -34,3 +35,37 @@ export default defineConfig({
     testTimeout: 60_000,
   },
 } as import('vite').UserConfig);
+
+/**
+ * Offline: the service worker precaches the app shell (including the engine
+ * worker and the .wasm files) and the default backbone; other backbones are
+ * cached the first time they load. Cached responses keep the headers they were
+ * fetched with, so COOP/COEP (cross-origin isolation) survive offline reloads.
+ */
+function offlineApp(): Partial<import('vite-plugin-pwa').VitePWAOptions> {
+  return {
+    registerType: 'autoUpdate',
+    injectRegister: 'script-defer',
+    manifest: {
+      name: 'Transfer Studio',
+      short_name: 'Transfer Studio',
+      description: 'Teach an image classifier in your browser. Your photos never leave your device.',
+      theme_color: '#ffffff',
+      icons: [],
+    },
+    workbox: {
+      globPatterns: ['**/*.{js,css,html,wasm,webmanifest}', 'models/mobilenet_v2_035_224/*'],
+      globIgnores: ['**/harness*', 'bench/**'],
+      maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+      navigateFallback: 'index.html',
+      navigateFallbackDenylist: [/^\/bench\//, /^\/__/],
+      runtimeCaching: [
+        {
+          urlPattern: ({ url }) => url.pathname.includes('/models/'),
+          handler: 'CacheFirst',
+          options: { cacheName: 'backbones', cacheableResponse: { statuses: [200] } },
+        },
+      ],
+    },
+  };
+}
