@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { strFromU8, strToU8, zipSync } from 'fflate';
 import { addImages, expectCount, openApp, predictImage, renameClass, train } from './app';
 import { heldOut, scenePng, trainingSet } from './fixtures';
@@ -8,7 +8,7 @@ test('a project survives a reload: classes, counts, thumbnails, settings and the
   await openApp(page, 'wasm');
   await renameClass(page, 'Class 1', 'Stripes');
   await renameClass(page, 'Class 2', 'Checks');
-  await page.getByLabel('Epochs').fill('12');
+  await setEpochs(page, 12);
   await addImages(page, 'Stripes', trainingSet('stripes', 6));
   await addImages(page, 'Checks', trainingSet('checks', 6));
   await expectCount(page, 'Stripes', 6);
@@ -24,6 +24,7 @@ test('a project survives a reload: classes, counts, thumbnails, settings and the
   await expectCount(page, 'Stripes', 6);
   await expectCount(page, 'Checks', 6);
   await expect(page.getByRole('region', { name: /^Class \d$/ })).toHaveCount(0);
+  await page.getByText('Settings', { exact: true }).click();
   await expect(page.getByLabel('Epochs')).toHaveValue('12');
   expect([await thumbnailsOf(page, 'Stripes'), await thumbnailsOf(page, 'Checks')]).toEqual(thumbsBefore);
   await expect(page.getByText(/^Trained in /)).toBeVisible();
@@ -76,7 +77,7 @@ test('project zip round trip keeps classes, settings and the exact bytes', async
   await openApp(page, 'wasm');
   await renameClass(page, 'Class 1', 'Stripes');
   await renameClass(page, 'Class 2', 'Checks');
-  await page.getByLabel('Epochs').fill('33');
+  await setEpochs(page, 33);
   const stripes = trainingSet('stripes', 3);
   const checks = [...trainingSet('checks', 2), { ...trainingSet('checks', 1)[0], name: 'checks-1.png' }];
   await addImages(page, 'Stripes', stripes);
@@ -101,6 +102,7 @@ test('project zip round trip keeps classes, settings and the exact bytes', async
   await expect(page.getByText(/^Imported "My project": 2 classes, 6 images\.$/)).toBeVisible();
   await expectCount(page, 'Stripes', 3);
   await expectCount(page, 'Checks', 3);
+  await page.getByText('Settings', { exact: true }).click();
   await expect(page.getByLabel('Epochs')).toHaveValue('33');
   expect(await storedCounts(page)).toMatchObject({ projects: 2, samples: 12 });
 
@@ -192,6 +194,7 @@ function patchDeclaredSize(zip: Uint8Array, entry: string, size: number): void {
   }
 }
 
-test.afterEach(async ({ page }, info) => {
-  if (info.status !== info.expectedStatus) console.log(await page.locator('.notices').textContent().catch(() => ''));
-});
+async function setEpochs(page: Page, epochs: number): Promise<void> {
+  await page.getByText('Settings', { exact: true }).click();
+  await page.getByLabel('Epochs').fill(String(epochs));
+}
