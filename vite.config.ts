@@ -57,6 +57,9 @@ function offlineApp(): Partial<import('vite-plugin-pwa').VitePWAOptions> {
       globPatterns: ['**/*.{js,css,html,wasm,webmanifest}', 'models/mobilenet_v2_035_224/*'],
       globIgnores: ['**/harness*', 'bench/**'],
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+      // Take control of the page that registered the worker, so even the first visit's tab works offline.
+      clientsClaim: true,
+      skipWaiting: true,
       navigateFallback: 'index.html',
       navigateFallbackDenylist: [/^\/bench\//, /^\/__/],
       runtimeCaching: [
