@@ -1,5 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { VitePWA } from 'vite-plugin-pwa';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -31,7 +32,7 @@ function tfjsWasmThreadsSurviveMinify(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), tfjsWasmThreadsSurviveMinify()],
+  plugins: [react(), tfjsWasmThreadsSurviveMinify(), VitePWA(offlineApp())],
   define: { 'import.meta.env.PACKAGE_VERSION': JSON.stringify(packageVersion) },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
@@ -52,3 +53,40 @@ export default defineConfig({
     testTimeout: 60_000,
   },
 } as import('vite').UserConfig);
+
+/**
+ * Offline: the service worker precaches the app shell (including the engine
+ * worker and the .wasm files) and the default backbone; other backbones are
+ * cached the first time they load. Cached responses keep the headers they were
+ * fetched with, so COOP/COEP (cross-origin isolation) survive offline reloads.
+ */
+function offlineApp(): Partial<import('vite-plugin-pwa').VitePWAOptions> {
+  return {
+    registerType: 'autoUpdate',
+    injectRegister: 'script-defer',
+    manifest: {
+      name: 'Transfer Studio',
+      short_name: 'Transfer Studio',
+      description: 'Teach an image classifier in your browser. Your photos never leave your device.',
+      theme_color: '#ffffff',
+      icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml' }],
+    },
+    workbox: {
+      globPatterns: ['**/*.{js,css,html,wasm,webmanifest}', 'models/mobilenet_v2_035_224/*'],
+      globIgnores: ['**/harness*', 'bench/**'],
+      maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+      // Take control of the page that registered the worker, so even the first visit's tab works offline.
+      clientsClaim: true,
+      skipWaiting: true,
+      navigateFallback: 'index.html',
+      navigateFallbackDenylist: [/^\/bench\//, /^\/__/],
+      runtimeCaching: [
+        {
+          urlPattern: ({ url }) => url.pathname.includes('/models/'),
+          handler: 'CacheFirst',
+          options: { cacheName: 'backbones', cacheableResponse: { statuses: [200] } },
+        },
+      ],
+    },
+  };
+}

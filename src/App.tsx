@@ -8,6 +8,9 @@ import { LivePreview } from './ui/preview/LivePreview';
 import { EngineStatusLine } from './ui/training/EngineStatusLine';
 import { TrainPanel } from './ui/training/TrainPanel';
 import { ProjectName } from './ui/classes/ProjectName';
+import { ImportProgress } from './ui/projects/ImportProgress';
+import { ProjectFiles } from './ui/projects/ProjectFiles';
+import { ProjectsBar } from './ui/projects/ProjectsBar';
 
 export function App() {
   return (
@@ -17,8 +20,10 @@ export function App() {
         <ProjectName />
         <BackbonePicker />
         <EngineStatusLine />
+        <ProjectsBar />
       </header>
       <Notices />
+      <ImportProgress />
       <main className="app-main">
         <ClassesPanel />
         <TrainPanel />
@@ -27,6 +32,7 @@ export function App() {
           <TestImage />
           <LivePreview />
           <DownloadModel />
+          <ProjectFiles />
         </section>
       </main>
       <footer className="app-footer">Everything runs in this browser tab. Your images never leave your device.</footer>

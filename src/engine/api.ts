@@ -89,7 +89,27 @@ export interface RejectedFile {
 export interface ImportResult {
   accepted: AcceptedSample[];
   rejected: RejectedFile[];
+  /** Set when the files could not be saved (storage full); none of this call's files were added. */
+  storageProblem?: string;
 }
+
+/** A project's samples as stored, handed to the page when the project opens. */
+export interface OpenedProject {
+  samples: { id: string; name: string; thumbnail: Blob }[];
+  /** A trained head was stored with the project and is ready to predict. */
+  hasModel: boolean;
+}
+
+/** A checked project file, ready to import; or why it was refused. */
+export type ProjectFileReading =
+  | {
+      ok: true;
+      name: string;
+      backboneId: string;
+      settings: TrainSettings;
+      classes: { name: string; samples: IncomingFile[] }[];
+    }
+  | { ok: false; message: string };
 
 export type Phase = 'loading-backbone' | 'embedding' | 'augmenting' | 'training';
 
@@ -155,6 +175,8 @@ export type TrainOutcome =
       labels: string[];
       seconds: number;
       details?: TrainDetails;
+      /** The model works now but could not be saved for the next visit. */
+      saveProblem?: string;
     }
   | { status: 'cancelled' }
   /** The request cannot be trained as it stands; `message` says what to do. */
@@ -216,4 +238,8 @@ export interface EngineApi {
   inspectCustomBackbone(source: CustomBackboneSource): Promise<{ modelId: string; title: string; info: import('../ml/customBackbone').CustomModelInfo }>;
   /** Makes the chosen feature layer of a loaded custom model the active backbone; returns its spec. */
   useCustomBackbone(choice: import('../ml/customBackbone').CustomChoice): Promise<BackboneSpec>;
+  /** Makes this stored project the engine's: its samples and trained head; imports and training are saved into it. */
+  openProject(projectId: string): Promise<OpenedProject>;
+  /** Checks a project zip (structure, paths, sizes, project.json, image bytes) without importing anything. */
+  readProjectZip(data: Uint8Array): Promise<ProjectFileReading>;
 }

@@ -33,6 +33,8 @@ import type {
   IncomingFile,
   IncomingFrame,
   ModelFilesPayload,
+  OpenedProject,
+  ProjectFileReading,
   Progress,
   TrainCallbacks,
   TrainOutcome,
@@ -41,6 +43,7 @@ import type {
 import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend, withKernelFallback } from './backend';
 import { centerSquarePixels, decodeImage, frameAsJpeg, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
+import { projectStorage, readProjectFile, type NewSample } from './projectStorage';
 
 const EMBED_BATCH = 8;
 const APP_VERSION = import.meta.env.PACKAGE_VERSION ?? '0.0.0';
@@ -64,6 +67,8 @@ class Engine implements EngineApi {
   /** augmentationKey → sampleId → embeddings of its augmented views (only the latest key is kept). */
   private augmentedViews: { key: string; views: Map<string, Float32Array[]> } | null = null;
   private cancelRequested = false;
+  /** Saves samples, embeddings and heads of the open project in IndexedDB. */
+  private readonly storage = projectStorage();
   /** Custom models the user loaded, by the engine's id; kept so switching back to them is free. */
   private readonly customModels = new Map<string, { model: tf.LayersModel | tf.GraphModel; info: CustomModelInfo; title: string; source: string }>();
   /** Spec id → spec, for each feature-layer choice made on a custom model. */
@@ -145,11 +150,12 @@ class Engine implements EngineApi {
 
   async importFiles(files: IncomingFile[]): Promise<ImportResult> {
     const result: ImportResult = { accepted: [], rejected: [] };
+    const toStore: NewSample[] = [];
     for (const { file, name } of files) {
       try {
         const bitmap = await decodeImage(file);
         try {
-          result.accepted.push(await this.storeSample(file, bitmap, name));
+          result.accepted.push(await this.storeSample(file, bitmap, name, toStore));
         } finally {
           bitmap.close();
         }
@@ -158,29 +164,39 @@ class Engine implements EngineApi {
         result.rejected.push({ name, reason });
       }
     }
-    return result;
+    return this.persistImport(result, toStore);
   }
 
   async importFrames(frames: IncomingFrame[]): Promise<ImportResult> {
     const result: ImportResult = { accepted: [], rejected: [] };
+    const toStore: NewSample[] = [];
     for (const { bitmap, name } of frames) {
       try {
-        result.accepted.push(await this.storeSample(await frameAsJpeg(bitmap), bitmap, name));
+        result.accepted.push(await this.storeSample(await frameAsJpeg(bitmap), bitmap, name, toStore));
       } catch (error) {
         result.rejected.push({ name, reason: `the frame could not be stored: ${String(error)}` });
       } finally {
         bitmap.close();
       }
     }
-    return result;
+    return this.persistImport(result, toStore);
   }
 
-  /** Keeps a sample's file and makes its thumbnail from the already decoded bitmap. */
-  private async storeSample(file: Blob, bitmap: ImageBitmap, name: string): Promise<AcceptedSample> {
+  /** Keeps a sample's file, makes its thumbnail from the already decoded bitmap and queues it for saving. */
+  private async storeSample(file: Blob, bitmap: ImageBitmap, name: string, toStore: NewSample[]): Promise<AcceptedSample> {
     const id = crypto.randomUUID();
     const accepted = { id, name, thumbnail: await thumbnailOf(bitmap), width: bitmap.width, height: bitmap.height };
     this.samples.set(id, file);
+    toStore.push({ ...accepted, bytes: file });
     return accepted;
+  }
+
+  /** Saves an import chunk in one transaction; if storage is full, the chunk is dropped and earlier ones stay. */
+  private async persistImport(result: ImportResult, toStore: NewSample[]): Promise<ImportResult> {
+    const storageProblem = await this.storage.saveSamples(toStore);
+    if (!storageProblem) return result;
+    result.accepted.forEach((a) => this.samples.delete(a.id));
+    return { accepted: [], rejected: result.rejected, storageProblem };
   }
 
   async removeSamples(ids: string[]): Promise<void> {
@@ -189,6 +205,7 @@ class Engine implements EngineApi {
       for (const cache of this.embeddings.values()) cache.delete(id);
       this.augmentedViews?.views.delete(id);
     }
+    await this.storage.removeSamples(ids);
   }
 
   embedSamples(ids: string[], backboneId: string, onProgress?: (progress: Progress) => void): Promise<boolean> {
@@ -281,13 +298,14 @@ class Engine implements EngineApi {
         result.head.dispose();
         return { status: 'cancelled' };
       }
-      this.replaceTrained({ head: result.head, labels: classes.map((c) => c.name), backboneId: backbone.spec.id });
       const names = classes.map((c) => c.name);
+      const saveProblem = await this.replaceTrained({ head: result.head, labels: names, backboneId: backbone.spec.id });
       return {
         status: 'trained',
         history: result.history,
         labels: names,
         seconds: (performance.now() - started) / 1000,
+        ...(saveProblem ? { saveProblem } : {}),
         validation: validationReportOf(ids, labels, result.split, result.validationPredictions, result.validationConfidences, classes.length),
         details: {
           bestEpoch: result.bestEpoch,
@@ -370,10 +388,16 @@ class Engine implements EngineApi {
     return { prefix: tuned.prefix && prefixModel(backbone.featureModel!, tuned.cutLayer), tail: tuned.tail, trainableLayers: tuned.trainableLayers };
   }
 
-  private replaceTrained(next: TrainedModel): void {
+  /** Makes `next` the model in use and saves it with the project; returns why it could not be saved, if so. */
+  private async replaceTrained(next: TrainedModel): Promise<string | undefined> {
     this.trained?.head.dispose();
     this.trained?.fineTuned?.dispose();
     this.trained = next;
+    if (next.fineTuned) {
+      await this.storage.clearHead();
+      return 'fine-tuned backbone layers are not saved with the project yet, so train again after reloading';
+    }
+    return this.storage.saveHead(next);
   }
 
   /** Trains the head together with the backbone's last layers (settings.fineTuneLayers). */
@@ -413,12 +437,13 @@ class Engine implements EngineApi {
     if (!run) return { status: 'cancelled' };
     const { result, tailSplit, notes } = run;
     const names = classes.map((c) => c.name);
-    this.replaceTrained({ head: result.head, labels: names, backboneId: backbone.spec.id, fineTuned: tailSplit });
+    const saveProblem = await this.replaceTrained({ head: result.head, labels: names, backboneId: backbone.spec.id, fineTuned: tailSplit });
     return {
       status: 'trained',
       history: result.history,
       labels: names,
       seconds: (performance.now() - started) / 1000,
+      ...(saveProblem ? { saveProblem } : {}),
       validation: validationReportOf(ids, labels, split, result.validationPredictions, result.validationConfidences, classes.length),
       details: { bestEpoch: result.bestEpoch, classWeights: result.classWeights, augmentedViews: 0, notes: [...notesSoFar, ...notes] },
     };
@@ -473,6 +498,7 @@ class Engine implements EngineApi {
     const cacheKey = backbone.spec.id;
     if (!this.embeddings.has(cacheKey)) this.embeddings.set(cacheKey, new Map());
     const cache = this.embeddings.get(cacheKey)!;
+    await this.storage.restoreEmbeddings(cacheKey, cache);
     const todo = ids.filter((id) => !cache.has(id));
     const total = todo.length;
     onProgress({ phase: 'embedding', done: 0, total });
@@ -488,6 +514,7 @@ class Engine implements EngineApi {
       );
       const vectors = await this.embedPixels(backbone, pixels);
       batchIds.forEach((id, i) => cache.set(id, vectors[i]));
+      await this.storage.saveEmbeddings(cacheKey, batchIds, vectors);
       onProgress({ phase: 'embedding', done: Math.min(total, start + EMBED_BATCH), total });
       await yieldToEventLoop();
     }
@@ -517,7 +544,7 @@ class Engine implements EngineApi {
   /** Runs backbone + head on one image's model-sized pixels; shared by images and video frames. */
   private classify(pixelsAt: (size: number) => Promise<Uint8ClampedArray>): Promise<ClassProbability[]> {
     return exclusive(async () => {
-      const trained = this.requireTrained();
+      const trained = await this.restoredOrTrained();
       const backbone = await this.loadBackbone(trained.backboneId);
       const pixels = await pixelsAt(backbone.spec.inputSize);
       const [probabilities] = await this.classifyPixels(trained, backbone, [pixels]);
@@ -535,7 +562,7 @@ class Engine implements EngineApi {
 
   predictBatch(images: Blob[]): Promise<BatchPrediction> {
     return exclusive(async () => {
-      const trained = this.requireTrained();
+      const trained = await this.restoredOrTrained();
       const backbone = await this.loadBackbone(trained.backboneId);
       const result: BatchPrediction = { labels: trained.labels, probabilities: images.map(() => []), failed: [] };
       for (let start = 0; start < images.length; start += EMBED_BATCH) {
@@ -570,7 +597,7 @@ class Engine implements EngineApi {
 
   exportModel(modelName: string): Promise<ModelFilesPayload> {
     return exclusive(async () => {
-      const trained = this.requireTrained();
+      const trained = await this.restoredOrTrained();
       const backbone = await this.loadBackbone(trained.backboneId);
       const files = await exportClassifier({
         backbone,
@@ -583,6 +610,34 @@ class Engine implements EngineApi {
       const payload = { modelJson: files['model.json'], weights: files['weights.bin'], metadataJson: files['metadata.json'] };
       return Comlink.transfer(payload, [payload.weights.buffer as ArrayBuffer]);
     });
+  }
+
+  /** The trained model, loading the project's saved head on first use (tfjs needs the backend chosen first). */
+  private async restoredOrTrained(): Promise<TrainedModel> {
+    if (!this.trained) this.trained = await this.storage.loadHead();
+    return this.requireTrained();
+  }
+
+  openProject(projectId: string): Promise<OpenedProject> {
+    return exclusive(async () => {
+      this.samples.clear();
+      this.embeddings.clear();
+      this.augmentedViews = null;
+      this.replaceTrainedWithoutSaving(null);
+      const opened = await this.storage.open(projectId);
+      for (const [id, bytes] of opened.bytes) this.samples.set(id, bytes);
+      return { samples: opened.samples, hasModel: opened.hasModel };
+    });
+  }
+
+  async readProjectZip(data: Uint8Array): Promise<ProjectFileReading> {
+    return readProjectFile(data);
+  }
+
+  private replaceTrainedWithoutSaving(next: TrainedModel | null): void {
+    this.trained?.head.dispose();
+    this.trained?.fineTuned?.dispose();
+    this.trained = next;
   }
 
   private requireTrained(): TrainedModel {

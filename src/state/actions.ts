@@ -62,25 +62,49 @@ export async function importByClassName(groups: Map<string, File[]>): Promise<vo
   await importGroups([...groups].map(([name, files]) => ({ classId: project.classNamed(name), files })));
 }
 
+let importCancelled = false;
+
+/** Stops the running import after the current chunk; what was imported so far is kept. */
+export function cancelImport(): void {
+  importCancelled = true;
+}
+
+/** True once Cancel was pressed since the import began; import loops check it between chunks. */
+export function importWasCancelled(): boolean {
+  return importCancelled;
+}
+
+export function beginImport(total: number): void {
+  importCancelled = false;
+  useSession.setState((s) => ({ importing: s.importing + 1, importProgress: { done: 0, total } }));
+}
+
+export function endImport(): void {
+  useSession.setState((s) => ({ importing: s.importing - 1, importProgress: null }));
+}
+
 async function importGroups(groups: { classId: string; files: File[] }[]): Promise<void> {
   const session = useSession.getState();
-  useSession.setState((s) => ({ importing: s.importing + 1 }));
+  beginImport(groups.reduce((sum, g) => sum + g.files.length, 0));
   const rejected: string[] = [];
   try {
     for (const { classId, files } of groups) {
-      for (let start = 0; start < files.length; start += IMPORT_CHUNK) {
+      for (let start = 0; start < files.length && !importCancelled; start += IMPORT_CHUNK) {
         const chunk = await Promise.all(files.slice(start, start + IMPORT_CHUNK).map(toIncoming));
         const result = await getEngine().importFiles(chunk);
         const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name, thumbUrl: URL.createObjectURL(a.thumbnail) }));
         if (useProject.getState().classes.some((c) => c.id === classId)) useProject.getState().addSamples(classId, samples);
         else void getEngine().removeSamples(samples.map((s) => s.id));
         rejected.push(...result.rejected.map((r) => `Skipped "${r.name}": ${r.reason}.`));
+        useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + chunk.length } }));
+        if (result.storageProblem) throw new Error(result.storageProblem);
       }
     }
+    if (importCancelled) session.notify('info', 'Import cancelled. The images added before that are kept.');
   } catch (error) {
     session.notify('error', `Import stopped: ${messageOf(error)}. The images added before this point are kept.`);
   } finally {
-    useSession.setState((s) => ({ importing: s.importing - 1 }));
+    endImport();
   }
   for (const text of rejected) session.notify('warning', text);
 }
@@ -151,6 +175,7 @@ export async function train(): Promise<void> {
     if (outcome.status === 'refused') session.notify('error', outcome.message);
     else if (outcome.status === 'cancelled') session.notify('info', 'Training cancelled. The previous model, if any, is still in use.');
     else {
+      if (outcome.saveProblem) session.notify('warning', `The model is ready to use, but it will not be kept after a reload: ${outcome.saveProblem}`);
       useSession.setState({
         history: outcome.history,
         result: outcome,
@@ -213,7 +238,7 @@ export function slug(name: string): string {
   );
 }
 
-function saveBlob(blob: Blob, fileName: string): void {
+export function saveBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;

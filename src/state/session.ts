@@ -16,11 +16,13 @@ interface SessionState {
   backendStatus: EngineStatus | null;
   measuringBackends: boolean;
   engineError: string | null;
-  /** The engine-exclusive operation running now (imports run beside it). */
-  busy: 'training' | 'exporting' | null;
+  /** The blocking operation running now (a whole-project import is one; adding images runs beside others). */
+  busy: 'training' | 'exporting' | 'importing' | null;
   /** How many imports are in flight. */
   importing: number;
   progress: Progress | null;
+  /** Files read so far in the running import (class images or a project file); null when none runs. */
+  importProgress: { done: number; total: number } | null;
   history: EpochLogs[];
   result: TrainedOutcome | null;
   /** Project revision the current model was trained at; a newer revision means it is out of date. */
@@ -51,6 +53,7 @@ export const useSession = create<SessionState>()((set) => ({
   busy: null,
   importing: 0,
   progress: null,
+  importProgress: null,
   history: [],
   result: null,
   trainedRevision: null,

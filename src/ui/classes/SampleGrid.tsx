@@ -1,18 +1,50 @@
+import { useLayoutEffect, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Sample } from '../../state/project';
 
-/** The class's thumbnails (96 px JPEGs made by the engine), each with a delete button. */
+const TILE = 64;
+const GAP = 4;
+const ROW = TILE + GAP;
+
+/**
+ * The class's thumbnails (96 px JPEGs made by the engine), each with a delete
+ * button. Only the rows in view are in the page, so a class of thousands of
+ * images scrolls smoothly and keeps few images decoded.
+ */
 export function SampleGrid({ samples, onDelete }: { samples: Sample[]; onDelete(id: string): void }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [columns, setColumns] = useState(4);
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const measure = () => setColumns(Math.max(1, Math.floor((element.clientWidth + GAP) / ROW)));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [samples.length > 0]);
+  const rows = Math.ceil(samples.length / columns);
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW,
+    overscan: 3,
+  });
   if (samples.length === 0) return null;
   return (
-    <ul className="sample-grid" aria-label="Images">
-      {samples.map((s) => (
-        <li key={s.id} className="sample">
-          <img src={s.thumbUrl} alt={s.name} title={s.name} width={64} height={64} loading="lazy" decoding="async" />
-          <button type="button" className="sample-delete" aria-label={`Delete ${s.name}`} onClick={() => onDelete(s.id)}>
-            ×
-          </button>
-        </li>
-      ))}
-    </ul>
+    <div ref={scroller} className="sample-scroller">
+      <ul className="sample-grid" aria-label="Images" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().flatMap((row) =>
+          samples.slice(row.index * columns, (row.index + 1) * columns).map((s, column) => (
+            <li key={s.id} className="sample" style={{ top: row.start, left: column * ROW }}>
+              <img src={s.thumbUrl} alt={s.name} title={s.name} width={TILE} height={TILE} decoding="async" />
+              <button type="button" className="sample-delete" aria-label={`Delete ${s.name}`} onClick={() => onDelete(s.id)}>
+                ×
+              </button>
+            </li>
+          )),
+        )}
+      </ul>
+    </div>
   );
 }

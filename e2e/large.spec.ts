@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+import { PNG } from 'pngjs';
+import { buildProjectZip } from '../src/storage/projectZip';
+import { DEFAULT_TRAIN_SETTINGS } from '../src/ml/settings';
+import { openApp } from './app';
+import { importProjectZip, openProjectsPanel, storedCounts } from './projects';
+
+const CLASSES = 10;
+const PER_CLASS = 200;
+
+/** 2,000 small distinct PNGs: a class colour, with the image number written in the pixel rows. */
+function largeProject(): Uint8Array {
+  const classes = Array.from({ length: CLASSES }, (_, c) => ({
+    name: `Class ${String.fromCharCode(65 + c)}`,
+    samples: Array.from({ length: PER_CLASS }, (_, i) => {
+      const png = new PNG({ width: 64, height: 64 });
+      for (let p = 0; p < 64 * 64; p++) {
+        png.data[p * 4] = (c * 25) % 256;
+        png.data[p * 4 + 1] = (i * 7 + (p >> 6)) % 256;
+        png.data[p * 4 + 2] = (p * (c + 1)) % 256;
+        png.data[p * 4 + 3] = 255;
+      }
+      return { name: `img-${i}.png`, bytes: new Uint8Array(PNG.sync.write(png)) };
+    }),
+  }));
+  return buildProjectZip({ name: 'Large', backboneId: 'mobilenet_v2_035_224', settings: DEFAULT_TRAIN_SETTINGS, classes });
+}
+
+test('a 2,000-image project imports with progress, scrolls without long tasks, and is all stored', async ({ page }) => {
+  const started = Date.now();
+  const zip = largeProject();
+  console.log(`generated 2,000 PNGs into a ${(zip.length / 1e6).toFixed(1)} MB project zip in ${Date.now() - started} ms`);
+  await page.addInitScript(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+  });
+  await openApp(page, 'wasm');
+  await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks.length = 0));
+
+  const importStart = Date.now();
+  await importProjectZip(page, 'large.zip', zip);
+  await expect(page.getByRole('progressbar', { name: 'Importing images' })).toBeVisible();
+  await expect(page.getByText('Imported "Large": 10 classes, 2000 images.')).toBeVisible({ timeout: 5 * 60_000 });
+  console.log(`imported 2,000 images in ${((Date.now() - importStart) / 1000).toFixed(1)} s`);
+  for (let c = 0; c < CLASSES; c++) {
+    await expect(page.getByRole('region', { name: `Class ${String.fromCharCode(65 + c)}`, exact: true }).getByText('200 images')).toBeVisible();
+  }
+
+  // Scroll the page and every class's grid from top to bottom.
+  for (let c = 0; c < CLASSES; c++) {
+    const grid = page.getByRole('region', { name: `Class ${String.fromCharCode(65 + c)}`, exact: true }).locator('.sample-scroller');
+    await grid.scrollIntoViewIfNeeded();
+    await grid.hover();
+    for (let step = 0; step < 8; step++) await page.mouse.wheel(0, 400);
+  }
+  await page.waitForTimeout(500);
+  const images = await page.locator('img').count();
+  console.log(`thumbnails in the page after scrolling: ${images}`);
+  expect(images).toBeLessThan(600);
+  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  console.log(`long tasks during import and scrolling (ms): ${JSON.stringify(longTasks.map(Math.round))}`);
+  expect(Math.max(0, ...longTasks)).toBeLessThan(200);
+  expect((await storedCounts(page)).samples).toBe(2000);
+
+  // A second import, cancelled part-way, leaves nothing behind.
+  await importProjectZip(page, 'large-again.zip', zip);
+  await expect(page.getByRole('progressbar', { name: 'Importing images' })).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel import' }).click();
+  await expect(page.getByText(/"large-again\.zip" was not imported; nothing was changed\. Import cancelled\./)).toBeVisible();
+  expect(await storedCounts(page)).toMatchObject({ samples: 2000 });
+  await expect((await openProjectsPanel(page)).getByRole('listitem')).toHaveCount(2);
+});

@@ -1,0 +1,168 @@
+/**
+ * The engine's side of auto-save: the open project's sample bytes,
+ * embeddings (per backbone) and trained head go to IndexedDB as they are
+ * made, and come back when the project is opened again. Runs in the worker.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ProjectFileReading } from './api';
+import { sniffImageKind } from './images';
+import {
+  QUOTA_MESSAGE,
+  embeddingKey,
+  embeddingsOf,
+  deleteSamples,
+  getHead,
+  isQuotaError,
+  putEmbeddings,
+  putHead,
+  deleteHead,
+  putSamples,
+  samplesOf,
+  type StoredHead,
+} from '../storage/db';
+import { parseProjectZip, ProjectFileRejected } from '../storage/projectZip';
+
+export interface NewSample {
+  id: string;
+  name: string;
+  bytes: Blob;
+  thumbnail: Blob;
+  width: number;
+  height: number;
+}
+
+interface HeadToSave {
+  head: tf.LayersModel;
+  labels: string[];
+  backboneId: string;
+}
+
+export function projectStorage() {
+  let projectId: string | null = null;
+  let savedHead: StoredHead | null = null;
+  /** Backbones whose stored embeddings were already read into the in-memory cache. */
+  const restoredBackbones = new Set<string>();
+
+  const describe = (error: unknown, what: string) =>
+    isQuotaError(error) ? QUOTA_MESSAGE : `${what} could not be saved in this browser: ${error instanceof Error ? error.message : error}`;
+
+  return {
+    async open(id: string) {
+      projectId = id;
+      restoredBackbones.clear();
+      const stored = await samplesOf(id);
+      savedHead = (await getHead(id)) ?? null;
+      return {
+        bytes: new Map(stored.map((s) => [s.id, s.bytes] as const)),
+        samples: stored.map((s) => ({ id: s.id, name: s.name, thumbnail: s.thumbnail })),
+        hasModel: savedHead !== null,
+      };
+    },
+
+    /** Stores all of one import call or none; returns a message when storage refused. */
+    async saveSamples(samples: NewSample[]): Promise<string | undefined> {
+      if (!projectId || samples.length === 0) return undefined;
+      const owner = projectId;
+      try {
+        await putSamples(samples.map((s) => ({ ...s, projectId: owner })));
+      } catch (error) {
+        return describe(error, 'The images');
+      }
+      return undefined;
+    },
+
+    async removeSamples(ids: string[]): Promise<void> {
+      if (projectId && ids.length > 0) await deleteSamples(ids);
+    },
+
+    async restoreEmbeddings(backboneId: string, cache: Map<string, Float32Array>): Promise<void> {
+      if (!projectId || restoredBackbones.has(backboneId)) return;
+      restoredBackbones.add(backboneId);
+      for (const row of await embeddingsOf(projectId, backboneId)) if (!cache.has(row.sampleId)) cache.set(row.sampleId, row.vector);
+    },
+
+    /** Embeddings are a cache: when storage is full they are simply recomputed next time. */
+    async saveEmbeddings(backboneId: string, sampleIds: string[], vectors: Float32Array[]): Promise<void> {
+      if (!projectId) return;
+      const owner = projectId;
+      await putEmbeddings(
+        sampleIds.map((sampleId, i) => ({ key: embeddingKey(backboneId, sampleId), projectId: owner, sampleId, backboneId, vector: vectors[i] })),
+      ).catch((error) => console.warn('Embeddings not saved:', error));
+    },
+
+    async saveHead({ head, labels, backboneId }: HeadToSave): Promise<string | undefined> {
+      if (!projectId) return undefined;
+      let artifacts: tf.io.ModelArtifacts | null = null;
+      await head.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+        }),
+      );
+      const saved = artifacts as tf.io.ModelArtifacts | null;
+      if (!saved?.weightData) return 'The trained model could not be serialised for saving.';
+      const record: StoredHead = {
+        projectId,
+        backboneId,
+        labels,
+        modelTopology: saved.modelTopology,
+        weightSpecs: saved.weightSpecs,
+        weightData: tf.io.CompositeArrayBuffer.join(saved.weightData),
+        savedAt: Date.now(),
+      };
+      try {
+        await putHead(record);
+        savedHead = record;
+      } catch (error) {
+        return describe(error, 'The trained model');
+      }
+      return undefined;
+    },
+
+    /** Forgets the saved head, when the model in use cannot be saved in its place. */
+    async clearHead(): Promise<void> {
+      if (!projectId) return;
+      savedHead = null;
+      await deleteHead(projectId).catch((error) => console.warn('Old model not removed:', error));
+    },
+
+    /** The saved head as a model, or null when the project has none. */
+    async loadHead(): Promise<HeadToSave | null> {
+      if (!savedHead) return null;
+      const { modelTopology, weightSpecs, weightData, labels, backboneId } = savedHead;
+      const head = await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: modelTopology as tf.io.ModelArtifacts['modelTopology'],
+          weightSpecs: weightSpecs as tf.io.WeightsManifestEntry[],
+          weightData,
+        }),
+      );
+      return { head, labels, backboneId };
+    },
+  };
+}
+
+/** Checks a project zip in the worker, where image formats are sniffed; nothing is stored. */
+export function readProjectFile(data: Uint8Array): ProjectFileReading {
+  try {
+    const { json, files } = parseProjectZip(data, {
+      isImage: (head) => {
+        const kind = sniffImageKind(head);
+        return kind !== null && kind !== 'svg';
+      },
+    });
+    return {
+      ok: true,
+      name: json.name,
+      backboneId: json.backboneId,
+      settings: json.settings,
+      classes: json.classes.map((c) => ({
+        name: c.name,
+        samples: c.samples.map((s) => ({ name: s.name, file: new Blob([files.get(s.path)! as Uint8Array<ArrayBuffer>]) })),
+      })),
+    };
+  } catch (error) {
+    if (error instanceof ProjectFileRejected) return { ok: false, message: error.message };
+    throw error;
+  }
+}

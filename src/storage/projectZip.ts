@@ -1,0 +1,270 @@
+/**
+ * The project file: one zip with project.json and the images, in class
+ * folders, with their original bytes. Reading one is all-or-nothing: every
+ * check runs on the zip's central directory and project.json before anything
+ * is imported, so a bad file changes nothing. No tfjs and no DOM here.
+ */
+import { unzipSync, zipSync, strToU8, strFromU8, type Zippable } from 'fflate';
+import { BACKBONES, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../engine/api';
+
+export const PROJECT_FORMAT = 'transfer-studio-project';
+export const PROJECT_FORMAT_VERSION = 1;
+/** Largest total uncompressed size accepted (checked from the zip directory before inflating). */
+export const MAX_PROJECT_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
+
+export interface ProjectFileSample {
+  /** Path inside the zip, e.g. `images/cats/IMG_1.jpg`. */
+  path: string;
+  /** The file name the user knew it by. */
+  name: string;
+}
+
+export interface ProjectFileClass {
+  name: string;
+  samples: ProjectFileSample[];
+}
+
+export interface ProjectJson {
+  format: typeof PROJECT_FORMAT;
+  version: typeof PROJECT_FORMAT_VERSION;
+  name: string;
+  backboneId: string;
+  settings: TrainSettings;
+  classes: ProjectFileClass[];
+}
+
+export interface ProjectToExport {
+  name: string;
+  backboneId: string;
+  settings: TrainSettings;
+  classes: { name: string; samples: { name: string; bytes: Uint8Array }[] }[];
+}
+
+export interface ParsedProject {
+  json: ProjectJson;
+  /** path → bytes, for every sample in json.classes. */
+  files: Map<string, Uint8Array>;
+}
+
+/** Why a project file was refused, in words for the user. */
+export class ProjectFileRejected extends Error {}
+
+/** A file or folder name that is safe on every OS and inside a zip. */
+export function safeName(name: string, fallback: string): string {
+  const cleaned = name
+    .normalize('NFC')
+    .replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_')
+    .replace(/^\.+/, '_')
+    .trim()
+    .slice(0, 120);
+  return cleaned || fallback;
+}
+
+/** Distinct names within one folder: `a.png`, `a (2).png`, … (case-insensitive, for Windows and macOS). */
+export function uniqueNamer(): (name: string) => string {
+  const used = new Set<string>();
+  return (name) => {
+    const dot = name.lastIndexOf('.');
+    const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+    let candidate = name;
+    for (let n = 2; used.has(candidate.toLowerCase()); n++) candidate = `${stem} (${n})${ext}`;
+    used.add(candidate.toLowerCase());
+    return candidate;
+  };
+}
+
+export function buildProjectZip(project: ProjectToExport): Uint8Array {
+  const entries: Zippable = {};
+  const folderName = uniqueNamer();
+  const classes: ProjectFileClass[] = project.classes.map((c, index) => {
+    const folder = folderName(safeName(c.name, `class-${index + 1}`));
+    const fileName = uniqueNamer();
+    return {
+      name: c.name,
+      samples: c.samples.map((s, i) => {
+        const path = `images/${folder}/${fileName(safeName(s.name, `image-${i + 1}`))}`;
+        // Images are already compressed: store them as they are.
+        entries[path] = [s.bytes, { level: 0 }];
+        return { path, name: s.name };
+      }),
+    };
+  });
+  const json: ProjectJson = {
+    format: PROJECT_FORMAT,
+    version: PROJECT_FORMAT_VERSION,
+    name: project.name,
+    backboneId: project.backboneId,
+    settings: project.settings,
+    classes,
+  };
+  entries['project.json'] = strToU8(JSON.stringify(json, null, 2));
+  return zipSync(entries);
+}
+
+/** `../x`, `/x`, `C:\x`, `a/../../x`, backslashes and NUL bytes all escape or confuse the folder. */
+export function isUnsafePath(path: string): boolean {
+  if (path.length === 0 || path.includes('\\') || path.includes('\u0000')) return true;
+  if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) return true;
+  return path.split('/').some((part) => part === '..' || part === '.');
+}
+
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+const EMPTY_ZIP_MAGIC = [0x50, 0x4b, 0x05, 0x06];
+
+interface ParseOptions {
+  /** Whether bytes start like an image file (the engine sniffs formats). */
+  isImage(head: Uint8Array): boolean;
+  maxUncompressedBytes?: number;
+}
+
+/**
+ * Checks and unpacks a project zip. Throws ProjectFileRejected naming the first
+ * problem found; on success every sample's bytes are in `files`.
+ */
+export function parseProjectZip(data: Uint8Array, options: ParseOptions): ParsedProject {
+  const limit = options.maxUncompressedBytes ?? MAX_PROJECT_UNCOMPRESSED_BYTES;
+  const startsWith = (magic: number[]) => magic.every((b, i) => data[i] === b);
+  if (!startsWith(ZIP_MAGIC) && !startsWith(EMPTY_ZIP_MAGIC)) {
+    throw new ProjectFileRejected('This file is not a zip archive. Choose a project file exported by Transfer Studio (.zip).');
+  }
+
+  // First pass: the central directory only (fflate's filter sees each entry before inflating it).
+  const declared = new Map<string, number>();
+  let total = 0;
+  try {
+    unzipSync(data, {
+      filter(entry) {
+        if (isUnsafePath(entry.name)) {
+          throw new ProjectFileRejected(`The zip contains an entry with an unsafe path ("${entry.name}"); it was not imported.`);
+        }
+        total += entry.originalSize;
+        if (total > limit) {
+          throw new ProjectFileRejected(
+            `The zip unpacks to more than ${formatBytes(limit)}, the limit for a project file; it was not imported.`,
+          );
+        }
+        if (declared.has(entry.name)) throw new ProjectFileRejected(`The zip contains "${entry.name}" twice; it was not imported.`);
+        declared.set(entry.name, entry.originalSize);
+        return false;
+      },
+    });
+  } catch (error) {
+    if (error instanceof ProjectFileRejected) throw error;
+    throw new ProjectFileRejected(`The zip archive is damaged and cannot be read (${error instanceof Error ? error.message : error}).`);
+  }
+
+  if (!declared.has('project.json')) {
+    throw new ProjectFileRejected('The zip has no project.json: it is not a Transfer Studio project file.');
+  }
+  for (const name of declared.keys()) {
+    if (name !== 'project.json' && !name.endsWith('/') && !name.startsWith('images/')) {
+      throw new ProjectFileRejected(`The zip contains "${name}", which is not part of a project file; it was not imported.`);
+    }
+  }
+
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(data, { filter: (entry) => !entry.name.endsWith('/') });
+  } catch (error) {
+    throw new ProjectFileRejected(`The zip archive is damaged and cannot be read (${error instanceof Error ? error.message : error}).`);
+  }
+  for (const [name, bytes] of Object.entries(files)) {
+    // A directory that lies about sizes is a zip bomb or a damaged file.
+    if (bytes.length !== declared.get(name)) throw new ProjectFileRejected(`The zip entry "${name}" is damaged; nothing was imported.`);
+  }
+
+  const json = validateProjectJson(files['project.json']);
+  const referenced = new Set<string>();
+  for (const c of json.classes) {
+    for (const s of c.samples) {
+      const bytes = files[s.path];
+      if (!bytes) throw new ProjectFileRejected(`project.json lists "${s.path}", which is missing from the zip; nothing was imported.`);
+      if (referenced.has(s.path)) throw new ProjectFileRejected(`project.json lists "${s.path}" twice; nothing was imported.`);
+      referenced.add(s.path);
+    }
+  }
+  for (const [name, bytes] of Object.entries(files)) {
+    if (name === 'project.json') continue;
+    if (!referenced.has(name)) {
+      throw new ProjectFileRejected(`The zip contains "${name}", which project.json does not list; nothing was imported.`);
+    }
+    if (!options.isImage(bytes.subarray(0, 64 * 1024))) {
+      throw new ProjectFileRejected(`"${name}" is not an image (JPEG, PNG, GIF, WebP, BMP or AVIF); nothing was imported.`);
+    }
+  }
+  return { json, files: new Map([...referenced].map((path) => [path, files[path]])) };
+}
+
+function validateProjectJson(bytes: Uint8Array): ProjectJson {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(strFromU8(bytes));
+  } catch {
+    throw new ProjectFileRejected('project.json is not valid JSON; nothing was imported.');
+  }
+  const bad = (what: string): never => {
+    throw new ProjectFileRejected(`project.json is malformed: ${what}; nothing was imported.`);
+  };
+  if (!isRecord(raw)) return bad('it is not an object');
+  if (raw.format !== PROJECT_FORMAT) return bad(`"format" must be "${PROJECT_FORMAT}"`);
+  if (raw.version !== PROJECT_FORMAT_VERSION) {
+    throw new ProjectFileRejected(
+      `This project file has format version ${JSON.stringify(raw.version)}; this version of Transfer Studio reads version ${PROJECT_FORMAT_VERSION}. Nothing was imported.`,
+    );
+  }
+  if (typeof raw.name !== 'string') return bad('"name" must be a string');
+  if (typeof raw.backboneId !== 'string' || !BACKBONES.some((b) => b.id === raw.backboneId)) {
+    return bad(`unknown backbone ${JSON.stringify(raw.backboneId)}`);
+  }
+  if (!isRecord(raw.settings)) return bad('"settings" must be an object');
+  const settings: Record<string, unknown> = { ...DEFAULT_TRAIN_SETTINGS };
+  for (const key of Object.keys(DEFAULT_TRAIN_SETTINGS) as (keyof TrainSettings)[]) {
+    const value = raw.settings[key];
+    if (value === undefined) continue;
+    const problem = settingProblem(DEFAULT_TRAIN_SETTINGS[key], value);
+    if (problem) return bad(`setting "${key}" ${problem}`);
+    settings[key] = value;
+  }
+  if (!Array.isArray(raw.classes)) return bad('"classes" must be a list');
+  const classes = raw.classes.map((c: unknown, i: number): ProjectFileClass => {
+    if (!isRecord(c) || typeof c.name !== 'string' || c.name.trim() === '') return bad(`class ${i + 1} has no name`);
+    if (!Array.isArray(c.samples)) return bad(`class "${c.name}" has no "samples" list`);
+    return {
+      name: c.name,
+      samples: c.samples.map((s: unknown) => {
+        if (!isRecord(s) || typeof s.path !== 'string' || typeof s.name !== 'string') return bad(`a sample of "${c.name}" lacks "path" or "name"`);
+        if (isUnsafePath(s.path)) return bad(`unsafe path "${s.path}"`);
+        return { path: s.path, name: s.name };
+      }),
+    };
+  });
+  return { format: PROJECT_FORMAT, version: PROJECT_FORMAT_VERSION, name: raw.name, backboneId: raw.backboneId, settings: settings as unknown as TrainSettings, classes };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${bytes} B`;
+}
+
+/** Why a stored setting does not have the shape of its default, or null when it does. */
+function settingProblem(fallback: unknown, value: unknown): string | null {
+  if (typeof fallback === 'number') return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
+  if (typeof fallback === 'boolean') return typeof value === 'boolean' ? null : 'must be true or false';
+  if (typeof fallback === 'string') return typeof value === 'string' ? null : 'must be text';
+  if (isRecord(fallback)) {
+    if (!isRecord(value)) return 'must be an object';
+    for (const [key, inner] of Object.entries(fallback)) {
+      if (value[key] === undefined) continue;
+      const problem = settingProblem(inner, value[key]);
+      if (problem) return `.${key} ${problem}`;
+    }
+    return null;
+  }
+  return null;
+}
