@@ -14,8 +14,8 @@ test.beforeEach(async ({ page }) => {
 });
 
 test('Cancel training stops the run and leaves the app usable', async ({ page }) => {
-  await page.getByText('Settings').click();
-  await page.getByLabel('Epochs').fill('5000');
+  await page.locator('summary', { hasText: /^Settings$/ }).click();
+  await page.getByLabel('Epochs', { exact: true }).fill('5000');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByRole('progressbar', { name: 'Training' })).toBeVisible({ timeout: 60_000 });
   await page.getByRole('button', { name: 'Cancel training' }).click();
@@ -23,7 +23,7 @@ test('Cancel training stops the run and leaves the app usable', async ({ page })
   await expect(page.getByRole('button', { name: 'Cancel training' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
   // Still usable: a normal run afterwards trains and predicts.
-  await page.getByLabel('Epochs').fill('20');
+  await page.getByLabel('Epochs', { exact: true }).fill('20');
   await train(page);
   const [top] = await predictImage(page, heldOut('checks', 1)[0]);
   expect(top.label).toBe('Class 2');
@@ -32,7 +32,7 @@ test('Cancel training stops the run and leaves the app usable', async ({ page })
 for (const backbone of ['mobilenet_v1_025_224', 'mobilenet_v2_050_96'] as const) {
   test(`switching to ${backbone} offers retraining, trains and exports`, async ({ page }) => {
     await train(page);
-    await page.getByLabel('Backbone').selectOption(backbone);
+    await page.getByRole('combobox', { name: 'Backbone', exact: true }).selectOption(backbone);
     await expect(page.getByText('The model was trained on another backbone.')).toBeVisible();
     await page.getByRole('button', { name: 'Retrain now' }).click();
     await expect(page.getByText('The model was trained on another backbone.')).toHaveCount(0, { timeout: 120_000 });
