@@ -95,21 +95,32 @@ export interface ImportResult {
 
 /** A project's samples as stored, handed to the page when the project opens. */
 export interface OpenedProject {
-  samples: { id: string; name: string; thumbnail: Blob }[];
+  /**
+   * Thumbnails as data: URLs. A project can hold thousands; creating that many
+   * Blobs and object URLs costs the page about half a millisecond each.
+   */
+  samples: { id: string; name: string; thumbUrl: string }[];
   /** A trained head was stored with the project and is ready to predict. */
   hasModel: boolean;
 }
 
 /** A checked project file, ready to import; or why it was refused. */
-export type ProjectFileReading =
+export type ProjectFileReading<Sample = IncomingFile> =
   | {
       ok: true;
       name: string;
       backboneId: string;
       settings: TrainSettings;
-      classes: { name: string; samples: IncomingFile[] }[];
+      classes: { name: string; samples: Sample[] }[];
     }
   | { ok: false; message: string };
+
+/**
+ * What the page learns of a checked project file: names and counts only. The
+ * images stay in the worker (thousands of Blobs are slow to send across) and
+ * are imported from there in chunks with importFromProjectFile.
+ */
+export type ProjectFileSummary = ProjectFileReading<{ name: string }>;
 
 export type Phase = 'loading-backbone' | 'embedding' | 'augmenting' | 'training';
 
@@ -241,5 +252,9 @@ export interface EngineApi {
   /** Makes this stored project the engine's: its samples and trained head; imports and training are saved into it. */
   openProject(projectId: string): Promise<OpenedProject>;
   /** Checks a project zip (structure, paths, sizes, project.json, image bytes) without importing anything. */
-  readProjectZip(data: Uint8Array): Promise<ProjectFileReading>;
+  readProjectZip(data: Uint8Array): Promise<ProjectFileSummary>;
+  /** Imports samples start..start+count of class `classIndex` of the file last read by readProjectZip. */
+  importFromProjectFile(classIndex: number, start: number, count: number): Promise<ImportResult>;
+  /** Forgets the file last read by readProjectZip. */
+  discardProjectFile(): Promise<void>;
 }

@@ -35,13 +35,14 @@ import type {
   ModelFilesPayload,
   OpenedProject,
   ProjectFileReading,
+  ProjectFileSummary,
   Progress,
   TrainCallbacks,
   TrainOutcome,
   TrainRequest,
 } from './api';
 import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend, withKernelFallback } from './backend';
-import { centerSquarePixels, decodeImage, frameAsJpeg, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
+import { centerSquarePixels, dataUrlOf, decodeImage, frameAsJpeg, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
 import { projectStorage, readProjectFile, type NewSample } from './projectStorage';
 
@@ -69,6 +70,8 @@ class Engine implements EngineApi {
   private cancelRequested = false;
   /** Saves samples, embeddings and heads of the open project in IndexedDB. */
   private readonly storage = projectStorage();
+  /** The project file last checked by readProjectZip, imported from here chunk by chunk. */
+  private pendingProjectFile: Extract<ProjectFileReading, { ok: true }> | null = null;
   /** Custom models the user loaded, by the engine's id; kept so switching back to them is free. */
   private readonly customModels = new Map<string, { model: tf.LayersModel | tf.GraphModel; info: CustomModelInfo; title: string; source: string }>();
   /** Spec id → spec, for each feature-layer choice made on a custom model. */
@@ -626,12 +629,26 @@ class Engine implements EngineApi {
       this.replaceTrainedWithoutSaving(null);
       const opened = await this.storage.open(projectId);
       for (const [id, bytes] of opened.bytes) this.samples.set(id, bytes);
-      return { samples: opened.samples, hasModel: opened.hasModel };
+      const samples = await Promise.all(opened.samples.map(async (s) => ({ id: s.id, name: s.name, thumbUrl: await dataUrlOf(s.thumbnail) })));
+      return { samples, hasModel: opened.hasModel };
     });
   }
 
-  async readProjectZip(data: Uint8Array): Promise<ProjectFileReading> {
-    return readProjectFile(data);
+  async readProjectZip(data: Uint8Array): Promise<ProjectFileSummary> {
+    const reading = readProjectFile(data);
+    this.pendingProjectFile = reading.ok ? reading : null;
+    if (!reading.ok) return reading;
+    return { ...reading, classes: reading.classes.map((c) => ({ name: c.name, samples: c.samples.map((f) => ({ name: f.name })) })) };
+  }
+
+  importFromProjectFile(classIndex: number, start: number, count: number): Promise<ImportResult> {
+    const pending = this.pendingProjectFile?.classes[classIndex];
+    if (!pending) throw new Error('The project file is no longer loaded; import it again.');
+    return this.importFiles(pending.samples.slice(start, start + count));
+  }
+
+  async discardProjectFile(): Promise<void> {
+    this.pendingProjectFile = null;
   }
 
   private replaceTrainedWithoutSaving(next: TrainedModel | null): void {

@@ -154,3 +154,11 @@ export async function previewOf(file: Blob, maxSide: number): Promise<Blob> {
     bitmap.close();
   }
 }
+
+/** A small image as a data: URL (for thumbnails: cheap to hand to the page in thousands). */
+export async function dataUrlOf(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return `data:${blob.type || 'image/jpeg'};base64,${btoa(binary)}`;
+}

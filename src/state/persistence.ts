@@ -188,7 +188,7 @@ export async function openProject(id: string): Promise<void> {
   loading = true;
   try {
     const opened = await getEngine().openProject(id);
-    const thumbnails = new Map(opened.samples.map((s) => [s.id, s.thumbnail]));
+    const thumbnails = new Map(opened.samples.map((s) => [s.id, s.thumbUrl]));
     const referenced = new Set(doc.classes.flatMap((c) => c.samples.map((s) => s.id)));
     // Stored by the engine but never recorded in the document (the tab closed mid-import): drop them.
     const unreferenced = opened.samples.filter((s) => !referenced.has(s.id)).map((s) => s.id);
@@ -198,7 +198,9 @@ export async function openProject(id: string): Promise<void> {
     const classes: ClassInfo[] = doc.classes.map((c) => ({
       id: c.id,
       name: c.name,
-      samples: c.samples.filter((s) => thumbnails.has(s.id)).map((s) => ({ ...s, thumbUrl: URL.createObjectURL(thumbnails.get(s.id)!) })),
+      samples: c.samples
+        .filter((s) => thumbnails.has(s.id))
+        .map((s) => ({ ...s, thumbUrl: thumbnails.get(s.id)! })),
     }));
     createdAt = doc.createdAt;
     useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: doc.settings, revision: doc.revision });
@@ -348,7 +350,7 @@ export async function importProjectFile(file: File): Promise<void> {
         if (importWasCancelled()) failure = 'Import cancelled.';
         if (failure) break;
         const chunk = c.samples.slice(start, start + IMPORT_CHUNK);
-        const result = await getEngine().importFiles(chunk);
+        const result = await getEngine().importFromProjectFile(reading.classes.indexOf(c), start, chunk.length);
         classDoc.samples.push(...result.accepted.map((a) => ({ id: a.id, name: a.name })));
         if (result.storageProblem) failure = result.storageProblem;
         else if (result.rejected.length > 0) failure = `"${result.rejected[0].name}" in class "${c.name}": ${result.rejected[0].reason}.`;
@@ -361,6 +363,7 @@ export async function importProjectFile(file: File): Promise<void> {
   } finally {
     endImport();
     useSession.setState({ busy: null });
+    void getEngine().discardProjectFile();
   }
   if (failure) {
     await deleteStoredProject(doc.id).catch(() => undefined);
