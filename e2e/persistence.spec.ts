@@ -24,8 +24,8 @@ test('a project survives a reload: classes, counts, thumbnails, settings and the
   await expectCount(page, 'Stripes', 6);
   await expectCount(page, 'Checks', 6);
   await expect(page.getByRole('region', { name: /^Class \d$/ })).toHaveCount(0);
-  await page.getByText('Settings', { exact: true }).click();
-  await expect(page.getByLabel('Epochs')).toHaveValue('12');
+  await page.locator('summary', { hasText: /^Settings$/ }).click();
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('12');
   expect([await thumbnailsOf(page, 'Stripes'), await thumbnailsOf(page, 'Checks')]).toEqual(thumbsBefore);
   await expect(page.getByText(/^Trained in /)).toBeVisible();
   const after = await predictImage(page, probe);
@@ -102,8 +102,7 @@ test('project zip round trip keeps classes, settings and the exact bytes', async
   await expect(page.getByText(/^Imported "My project": 2 classes, 6 images\.$/)).toBeVisible();
   await expectCount(page, 'Stripes', 3);
   await expectCount(page, 'Checks', 3);
-  await page.getByText('Settings', { exact: true }).click();
-  await expect(page.getByLabel('Epochs')).toHaveValue('33');
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('33');
   expect(await storedCounts(page)).toMatchObject({ projects: 2, samples: 12 });
 
   const again = await downloadZip(page, () => page.getByRole('button', { name: 'Export project' }).click());
@@ -195,6 +194,6 @@ function patchDeclaredSize(zip: Uint8Array, entry: string, size: number): void {
 }
 
 async function setEpochs(page: Page, epochs: number): Promise<void> {
-  await page.getByText('Settings', { exact: true }).click();
-  await page.getByLabel('Epochs').fill(String(epochs));
+  await page.locator('summary', { hasText: /^Settings$/ }).click();
+  await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
 }

@@ -193,34 +193,36 @@ export async function openProject(id: string): Promise<void> {
     // Stored by the engine but never recorded in the document (the tab closed mid-import): drop them.
     const unreferenced = opened.samples.filter((s) => !referenced.has(s.id)).map((s) => s.id);
     if (unreferenced.length > 0) await getEngine().removeSamples(unreferenced);
-
-    useProject.getState().classes.forEach((c) => c.samples.forEach((s) => URL.revokeObjectURL(s.thumbUrl)));
-    const classes: ClassInfo[] = doc.classes.map((c) => ({
-      id: c.id,
-      name: c.name,
-      samples: c.samples
-        .filter((s) => thumbnails.has(s.id))
-        .map((s) => ({ ...s, thumbUrl: thumbnails.get(s.id)! })),
-    }));
-    createdAt = doc.createdAt;
-    useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: doc.settings, revision: doc.revision });
-    const training = opened.hasModel ? doc.training : null;
-    useSession.setState({
-      history: training?.result.history ?? [],
-      result: training?.result ?? null,
-      trainedRevision: training?.revision ?? null,
-      trainedBackboneId: training?.backboneId ?? null,
-      predictions: null,
-      predictionSource: null,
-      progress: null,
-    });
-    useProjects.setState({ currentId: id, saveState: 'saved' });
-    await setMeta(LAST_PROJECT_KEY, id);
+    await showProject(doc, thumbnails, opened.hasModel);
   } finally {
     loading = false;
   }
   await refreshProjectList();
   if (useSession.getState().backend) await loadBackbone(doc.backboneId);
+}
+
+/** Puts an opened project's document on the page, with the thumbnails it has by sample id. */
+async function showProject(doc: ProjectDoc, thumbnails: Map<string, string>, hasModel: boolean): Promise<void> {
+  useProject.getState().classes.forEach((c) => c.samples.forEach((s) => URL.revokeObjectURL(s.thumbUrl)));
+  const classes: ClassInfo[] = doc.classes.map((c) => ({
+    id: c.id,
+    name: c.name,
+    samples: c.samples.filter((s) => thumbnails.has(s.id)).map((s) => ({ ...s, thumbUrl: thumbnails.get(s.id)! })),
+  }));
+  createdAt = doc.createdAt;
+  useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: doc.settings, revision: doc.revision });
+  const training = hasModel ? doc.training : null;
+  useSession.setState({
+    history: training?.result.history ?? [],
+    result: training?.result ?? null,
+    trainedRevision: training?.revision ?? null,
+    trainedBackboneId: training?.backboneId ?? null,
+    predictions: null,
+    predictionSource: null,
+    progress: null,
+  });
+  useProjects.setState({ currentId: doc.id, saveState: 'saved' });
+  await setMeta(LAST_PROJECT_KEY, doc.id);
 }
 
 export async function renameProject(id: string, name: string): Promise<void> {
@@ -341,6 +343,7 @@ export async function importProjectFile(file: File): Promise<void> {
   doc.classes = [];
   beginImport(reading.classes.reduce((n, c) => n + c.samples.length, 0));
   let failure: string | null = null;
+  const thumbnails = new Map<string, string>();
   try {
     await getEngine().openProject(doc.id);
     for (const c of reading.classes) {
@@ -352,6 +355,8 @@ export async function importProjectFile(file: File): Promise<void> {
         const chunk = c.samples.slice(start, start + IMPORT_CHUNK);
         const result = await getEngine().importFromProjectFile(reading.classes.indexOf(c), start, chunk.length);
         classDoc.samples.push(...result.accepted.map((a) => ({ id: a.id, name: a.name })));
+        // Thumbnail URLs a chunk at a time: making thousands at the end would block the page.
+        for (const a of result.accepted) thumbnails.set(a.id, URL.createObjectURL(a.thumbnail));
         if (result.storageProblem) failure = result.storageProblem;
         else if (result.rejected.length > 0) failure = `"${result.rejected[0].name}" in class "${c.name}": ${result.rejected[0].reason}.`;
         useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + chunk.length } }));
@@ -366,11 +371,20 @@ export async function importProjectFile(file: File): Promise<void> {
     void getEngine().discardProjectFile();
   }
   if (failure) {
+    thumbnails.forEach((url) => URL.revokeObjectURL(url));
     await deleteStoredProject(doc.id).catch(() => undefined);
     if (previousId) await openProject(previousId);
     session.notify(failure === 'Import cancelled.' ? 'info' : 'error', `"${file.name}" was not imported; nothing was changed. ${failure}`);
     return;
   }
-  await openProject(doc.id);
+  // The engine already has this project open (it imported into it): only the page needs it now.
+  loading = true;
+  try {
+    await showProject(doc, thumbnails, false);
+  } finally {
+    loading = false;
+  }
+  await refreshProjectList();
+  if (useSession.getState().backend) await loadBackbone(doc.backboneId);
   session.notify('info', `Imported "${doc.name}": ${doc.classes.length} classes, ${doc.classes.reduce((n, c) => n + c.samples.length, 0)} images.`);
 }
