@@ -46,7 +46,11 @@ export function runLivePredictions(
     while (!stopped) {
       if (presented === used || !('requestVideoFrameCallback' in video)) await nextVideoFrame(video);
       if (stopped) return;
-      if (document.hidden || !hasFrame(video)) continue;
+      if (document.hidden || !hasFrame(video)) {
+        // Nothing to look at yet: wait, or this loop would spin without yielding.
+        await nextVideoFrame(video);
+        continue;
+      }
       used = presented;
       const predictions = await predict(await grabSquare(video, PREVIEW_SIDE));
       if (stopped) return;
