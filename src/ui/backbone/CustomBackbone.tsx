@@ -3,6 +3,7 @@ import type { PixelScaling } from '../../engine/api';
 import { chooseCustomBackbone, inspectCustomBackbone } from '../../state/actions';
 import { useProject } from '../../state/project';
 import { useSession } from '../../state/session';
+import { FileDrop } from '../common/FileDrop';
 
 const SCALINGS: { value: PixelScaling; label: string }[] = [
   { value: 'teachable-machine', label: '[-1, 1] (x / 127 − 1, Keras MobileNet style)' },
@@ -35,17 +36,10 @@ export function CustomBackbone() {
   return (
     <details className="custom-backbone">
       <summary>Custom backbone…</summary>
-      <div
+      {/* Model files are not images: FileDrop keeps them from the page's image drop zone. */}
+      <FileDrop
         className="custom-backbone-body"
-        onDragOver={(e) => {
-          e.preventDefault();
-          e.stopPropagation();
-        }}
-        onDrop={(e) => {
-          // Model files are not images: keep them from the page's image drop zone.
-          e.preventDefault();
-          e.stopPropagation();
-          const files = [...e.dataTransfer.files];
+        onFiles={(files) => {
           if (files.length > 0) void inspectCustomBackbone({ files });
         }}
       >
@@ -133,7 +127,7 @@ export function CustomBackbone() {
             </button>
           </div>
         )}
-      </div>
+      </FileDrop>
     </details>
   );
 }
