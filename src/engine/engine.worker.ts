@@ -14,7 +14,7 @@ import { customSpec, describeGraphModel, describeLayersModel, type CustomChoice,
 import { loadCustomModel } from './customModels';
 import { exportClassifier } from '../ml/exportModel';
 import { rgbaBatchToTensor } from '../ml/preprocess';
-import { stratifiedSplit, trainingProblem } from '../ml/split';
+import { stratifiedSplit, trainingProblem, type Split } from '../ml/split';
 import type { AugmentSettings } from '../ml/settings';
 import { augmentationKey, augmentationPreview, embedAugmentedViews } from './augmentedEmbeddings';
 import { runFineTune } from './fineTuneRun';
@@ -29,6 +29,7 @@ import type {
   EngineOptions,
   CustomBackboneSource,
   EngineStatus,
+  EpochLogs,
   ImportResult,
   IncomingFile,
   IncomingFrame,
@@ -301,22 +302,10 @@ class Engine implements EngineApi {
         result.head.dispose();
         return { status: 'cancelled' };
       }
-      const names = classes.map((c) => c.name);
-      const saveProblem = await this.replaceTrained({ head: result.head, labels: names, backboneId: backbone.spec.id });
-      return {
-        status: 'trained',
-        history: result.history,
-        labels: names,
-        seconds: (performance.now() - started) / 1000,
-        ...(saveProblem ? { saveProblem } : {}),
-        validation: validationReportOf(ids, labels, result.split, result.validationPredictions, result.validationConfidences, classes.length),
-        details: {
-          bestEpoch: result.bestEpoch,
-          classWeights: result.classWeights,
-          augmentedViews: extraTraining?.labels.length ?? 0,
-          notes,
-        },
-      };
+      return await this.finishRun(
+        { head: result.head, labels: classes.map((c) => c.name), backboneId: backbone.spec.id },
+        { result, ids, labels, split: result.split, started, augmentedViews: extraTraining?.labels.length ?? 0, notes },
+      );
     } finally {
       embeddings.dispose();
       extraTraining?.embeddings.dispose();
@@ -439,16 +428,35 @@ class Engine implements EngineApi {
     });
     if (!run) return { status: 'cancelled' };
     const { result, tailSplit, notes } = run;
-    const names = classes.map((c) => c.name);
-    const saveProblem = await this.replaceTrained({ head: result.head, labels: names, backboneId: backbone.spec.id, fineTuned: tailSplit });
+    return this.finishRun(
+      { head: result.head, labels: classes.map((c) => c.name), backboneId: backbone.spec.id, fineTuned: tailSplit },
+      { result, ids, labels, split, started, augmentedViews: 0, notes: [...notesSoFar, ...notes] },
+    );
+  }
+
+  /** Makes a finished run's model the one in use (and saved), and reports the run. */
+  private async finishRun(
+    model: TrainedModel,
+    run: {
+      result: { history: EpochLogs[]; validationPredictions: number[]; validationConfidences: number[]; bestEpoch: number; classWeights: number[] | null };
+      ids: string[];
+      labels: number[];
+      split: Split;
+      started: number;
+      augmentedViews: number;
+      notes: string[];
+    },
+  ): Promise<TrainOutcome> {
+    const { result, ids, labels, split } = run;
+    const saveProblem = await this.replaceTrained(model);
     return {
       status: 'trained',
       history: result.history,
-      labels: names,
-      seconds: (performance.now() - started) / 1000,
+      labels: model.labels,
+      seconds: (performance.now() - run.started) / 1000,
       ...(saveProblem ? { saveProblem } : {}),
-      validation: validationReportOf(ids, labels, split, result.validationPredictions, result.validationConfidences, classes.length),
-      details: { bestEpoch: result.bestEpoch, classWeights: result.classWeights, augmentedViews: 0, notes: [...notesSoFar, ...notes] },
+      validation: validationReportOf(ids, labels, split, result.validationPredictions, result.validationConfidences, model.labels.length),
+      details: { bestEpoch: result.bestEpoch, classWeights: result.classWeights, augmentedViews: run.augmentedViews, notes: run.notes },
     };
   }
 
