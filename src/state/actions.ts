@@ -95,7 +95,7 @@ async function importGroups(groups: { classId: string; files: File[] }[]): Promi
         const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name, thumbUrl: URL.createObjectURL(a.thumbnail) }));
         if (useProject.getState().classes.some((c) => c.id === classId)) useProject.getState().addSamples(classId, samples);
         else void getEngine().removeSamples(samples.map((s) => s.id));
-        rejected.push(...result.rejected.map((r) => `Skipped "${r.name}": ${r.reason}.`));
+        rejected.push(...result.rejected.map((r) => `Skipped "${r.name}": ${r.reason.replace(/\.+$/, "")}.`));
         useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + chunk.length } }));
         if (result.storageProblem) throw new Error(result.storageProblem);
       }
