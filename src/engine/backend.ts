@@ -12,6 +12,10 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { LoadedBackbone } from '../ml/backbone';
 import type { BackendMeasurement, BackendName, EngineStatus } from './api';
+import { registerWasmGradients } from './wasmGradients';
+
+// Before any backend runs: lets fine-tuning take its gradient steps on WASM too.
+registerWasmGradients();
 
 // Same-origin .wasm files, emitted by Vite next to the worker (no CDN). The
 // threaded build is used when the page is cross-origin isolated, else SIMD only.
@@ -192,7 +196,7 @@ export async function measureBackends(key: string, load: () => Promise<LoadedBac
 
 /**
  * Runs a step; if the active backend lacks a kernel it needs (WASM has no
- * Conv2DBackpropFilter, for instance), runs the step again on CPU and says so.
+ * depthwise-convolution gradients, for instance), runs the step again on CPU and says so.
  */
 export async function withKernelFallback<T>(step: () => Promise<T>, onNote: (note: string) => void): Promise<T> {
   try {

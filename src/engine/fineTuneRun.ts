@@ -1,12 +1,13 @@
 /**
- * A fine-tuning run inside the worker: decodes the images, caches what the frozen
- * prefix computes when nothing is augmented (otherwise augments per batch), and
- * falls back to the CPU backend when the active one lacks a gradient kernel.
+ * A fine-tuning run inside the worker: decodes the images, runs the frozen prefix
+ * once per image (and once per augmented view, which are cached too while they fit
+ * in memory; beyond that, batches are augmented as they come), and falls back to the CPU backend when the active one lacks a gradient kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedBackbone } from '../ml/backbone';
-import { valueRange } from '../ml/augment';
-import { augmentedTailInputs, cachedTailInputs, fineTuneTail, missingKernelOf, splitForFineTuning, type FineTuneResult, type TailSplit } from '../ml/fineTune';
+import { augmentBatch, sampleAugmentParams, valueRange, type AugmentParams } from '../ml/augment';
+import { createRng } from '../ml/random';
+import { augmentedTailInputs, cachedTailInputs, cachedViewTailInputs, fineTuneTail, missingKernelOf, splitForFineTuning, type FineTuneResult, type TailSplit } from '../ml/fineTune';
 import { rgbaBatchToTensor, scaleFunction } from '../ml/preprocess';
 import type { HeadWeights } from '../ml/initialWeights';
 import type { TrainSettings } from '../ml/settings';
@@ -17,6 +18,8 @@ import { modelPixels } from './images';
 import { yieldToEventLoop } from './scheduling';
 
 const PREFIX_BATCH = 8;
+/** Above this, augmented views of the frozen prefix's output are not cached; batches are augmented as they come. */
+const VIEW_CACHE_BYTES = 768 * 2 ** 20;
 
 export interface FineTuneRunRequest {
   backbone: LoadedBackbone;
@@ -46,8 +49,7 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
   const notes = [
     `Fine-tuned ${tailSplit.trainableLayers.length} backbone layers (${tailSplit.trainableLayers.join(', ')}) at learning rate ${settings.fineTuneLearningRate}.`,
   ];
-  let activations: tf.Tensor | null = null;
-  let validationActivations: tf.Tensor | null = null;
+  const owned: tf.Tensor[] = [];
   try {
     const pixels: Uint8ClampedArray[] = [];
     request.onProgress({ phase: 'embedding', done: 0, total: request.ids.length });
@@ -56,7 +58,9 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
       pixels.push(await modelPixels(request.sample(id), inputSize));
     }
     const images = (rows: number[]) => rgbaBatchToTensor(rows.map((r) => pixels[r]), inputSize, scaling);
-    const runPrefix = async (rows: number[]): Promise<tf.Tensor | null> => {
+    const range = valueRange(scaleFunction(scaling));
+    /** The frozen prefix's output for these rows, each augmented with its params when given; null when cancelled. */
+    const runPrefix = async (rows: number[], phase: Progress['phase'], params?: AugmentParams[]): Promise<tf.Tensor | null> => {
       const parts: tf.Tensor[] = [];
       for (let start = 0; start < rows.length; start += PREFIX_BATCH) {
         if (request.shouldStop()) {
@@ -64,28 +68,50 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
           return null;
         }
         const batch = rows.slice(start, start + PREFIX_BATCH);
-        parts.push(tf.tidy(() => (tailSplit.prefix ? (tailSplit.prefix.predict(images(batch)) as tf.Tensor) : images(batch))));
-        request.onProgress({ phase: 'embedding', done: Math.min(rows.length, start + PREFIX_BATCH), total: rows.length });
+        parts.push(
+          tf.tidy(() => {
+            const x = params ? augmentBatch(images(batch), params.slice(start, start + PREFIX_BATCH), range) : images(batch);
+            return tailSplit.prefix ? (tailSplit.prefix.predict(x) as tf.Tensor) : x;
+          }),
+        );
+        request.onProgress({ phase, done: Math.min(rows.length, start + PREFIX_BATCH), total: rows.length });
         await yieldToEventLoop();
       }
       const all = tf.concat(parts);
       tf.dispose(parts);
       return all;
     };
-    const augment = settings.augment;
-    if (split.validation.length > 0) {
-      validationActivations = await runPrefix(split.validation);
-      if (!validationActivations) return dispose(tailSplit);
-    }
+    // The frozen prefix runs once per sample; fineTuneTail indexes these rows by sample row.
+    let activations = await runPrefix(request.ids.map((_, i) => i), 'embedding');
+    if (!activations) return dispose(tailSplit);
+    owned.push(activations);
+    const validationActivations = split.validation.length > 0 ? tf.gather(activations, split.validation) : null;
+    if (validationActivations) owned.push(validationActivations);
+    const views = settings.augmentViews;
+    const viewBytes = split.train.length * views * activations.size / activations.shape[0] * 4;
     let inputs;
-    if (augment) {
-      inputs = augmentedTailInputs(images, tailSplit.prefix, settings.augmentation, valueRange(scaleFunction(scaling)), validationActivations);
-      notes.push('Training images were augmented per batch.');
-    } else {
-      // Frozen prefix computed once for every row; fineTuneTail indexes by sample row.
-      activations = await runPrefix(request.ids.map((_, i) => i));
-      if (!activations) return dispose(tailSplit);
+    if (!settings.augment) {
       inputs = cachedTailInputs(activations, validationActivations);
+    } else if (views > 0 && viewBytes <= VIEW_CACHE_BYTES) {
+      const rng = createRng(settings.seed);
+      const viewRows = split.train.flatMap((row) => new Array<number>(views).fill(row));
+      const viewActivations = await runPrefix(viewRows, 'augmenting', viewRows.map(() => sampleAugmentParams(settings.augmentation, rng)));
+      if (!viewActivations) return dispose(tailSplit);
+      const combined = tf.concat([activations, viewActivations]);
+      tf.dispose(viewActivations);
+      owned.push(combined);
+      activations = combined;
+      inputs = cachedViewTailInputs(combined, split.train, views, validationActivations);
+      notes.push(
+        `Each training image was augmented ${views} times before training (the frozen layers ran once per view); every batch used the original or one of its views at random.`,
+      );
+    } else {
+      inputs = augmentedTailInputs(images, tailSplit.prefix, settings.augmentation, range, validationActivations);
+      notes.push(
+        views > 0
+          ? `Training images were augmented per batch: ${views} cached views per image would need ${Math.round(viewBytes / 2 ** 20)} MB.`
+          : 'Training images were augmented per batch.',
+      );
     }
     request.onProgress({ phase: 'training', done: 0, total: settings.epochs });
     const train = () => fineTuneTail(tailSplit.tail, inputs, request.labels, split, request.numClasses, settings, request.callbacks, request.initialHead);
@@ -116,7 +142,7 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
     tailSplit.dispose();
     throw error;
   } finally {
-    tf.dispose([...(activations ? [activations] : []), ...(validationActivations ? [validationActivations] : [])]);
+    tf.dispose(owned);
   }
 }
 

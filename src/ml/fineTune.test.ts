@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapBackbone } from './backbone';
-import { cachedTailInputs, augmentedTailInputs, fineTuneTail, missingKernelOf, splitForFineTuning } from './fineTune';
+import { createRng } from './random';
+import { cachedTailInputs, cachedViewTailInputs, augmentedTailInputs, fineTuneTail, missingKernelOf, splitForFineTuning } from './fineTune';
 import { exportClassifier, loadExportedModel } from './exportModel';
 import { DEFAULT_AUGMENTATION, DEFAULT_TRAIN_SETTINGS } from './settings';
 import { stratifiedSplit } from './split';
@@ -90,6 +91,26 @@ describe('fine-tuning', () => {
     expect(tf.memory().numTensors).toBe(before);
     split.dispose();
     images.dispose();
+  });
+
+  it('draws each training row from its own original or cached views', () => {
+    // Rows 0..5 are samples (value = row); then 2 views per training row (value = 100 + 10 * row + view).
+    const trainRows = [1, 3, 4];
+    const values = [0, 1, 2, 3, 4, 5, ...trainRows.flatMap((row) => [100 + 10 * row + 1, 100 + 10 * row + 2])];
+    const all = tf.tensor2d(values, [values.length, 1]);
+    const inputs = cachedViewTailInputs(all, trainRows, 2, null);
+    const rng = createRng(7);
+    const seen = new Set<number>();
+    for (let draw = 0; draw < 40; draw++) {
+      const picked = tf.tidy(() => inputs.trainBatch([4, 1, 3], rng).dataSync());
+      [4, 1, 3].forEach((row, i) => {
+        expect([row, 100 + 10 * row + 1, 100 + 10 * row + 2]).toContain(picked[i]);
+        seen.add(picked[i]);
+      });
+    }
+    // Originals and both views of every row turn up.
+    expect(seen.size).toBe(9);
+    all.dispose();
   });
 
   it('recognises a missing gradient kernel in an error', () => {

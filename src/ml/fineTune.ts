@@ -134,6 +134,33 @@ export function cachedTailInputs(trainActivations: tf.Tensor, validation: tf.Ten
 }
 
 /**
+ * Augmented views cached once: `all` holds the frozen prefix's output for every
+ * sample row, followed by `viewsPerRow` augmented views of each training row (in
+ * `trainRows` order). Every batch draws, per row, the original or one of its views
+ * at random, so epochs cost what unaugmented ones do while still varying.
+ */
+export function cachedViewTailInputs(
+  all: tf.Tensor,
+  trainRows: readonly number[],
+  viewsPerRow: number,
+  validation: tf.Tensor | null,
+): TailInputs {
+  const sampleCount = all.shape[0] - trainRows.length * viewsPerRow;
+  const position = new Map(trainRows.map((row, i) => [row, i]));
+  return {
+    trainBatch: (rows, rng) =>
+      tf.gather(
+        all,
+        rows.map((row) => {
+          const version = Math.floor(rng() * (viewsPerRow + 1));
+          return version === 0 ? row : sampleCount + position.get(row)! * viewsPerRow + version - 1;
+        }),
+      ),
+    validation,
+  };
+}
+
+/**
  * Per-batch augmentation: the batch's images are augmented, then run through the
  * frozen prefix (inference only) to reach the tail. `images(rows)` returns the
  * batch as a model-range tensor [n, s, s, 3].
