@@ -513,21 +513,31 @@ class Engine implements EngineApi {
     const todo = ids.filter((id) => !cache.has(id));
     const total = todo.length;
     onProgress({ phase: 'embedding', done: 0, total });
-    for (let start = 0; start < total; start += EMBED_BATCH) {
-      if (this.cancelRequested) return false;
-      const batchIds = todo.slice(start, start + EMBED_BATCH);
-      const pixels = await Promise.all(
-        batchIds.map((id) => {
+    const decode = (start: number) =>
+      Promise.all(
+        todo.slice(start, start + EMBED_BATCH).map((id) => {
           const blob = this.samples.get(id);
           if (!blob) throw new Error('Some images were removed while they were being embedded; press Train again');
           return modelPixels(blob, backbone.spec.inputSize);
         }),
       );
-      const vectors = await this.embedPixels(backbone, pixels);
-      batchIds.forEach((id, i) => cache.set(id, vectors[i]));
-      await this.storage.saveEmbeddings(cacheKey, batchIds, vectors);
-      onProgress({ phase: 'embedding', done: Math.min(total, start + EMBED_BATCH), total });
-      await yieldToEventLoop();
+    // The next batch decodes (on the browser's image-decoding threads) while this one runs the backbone.
+    let next = total > 0 ? decode(0) : null;
+    try {
+      for (let start = 0; start < total; start += EMBED_BATCH) {
+        const pixels = await next!;
+        next = start + EMBED_BATCH < total ? decode(start + EMBED_BATCH) : null;
+        if (this.cancelRequested) return false;
+        const batchIds = todo.slice(start, start + EMBED_BATCH);
+        const vectors = await this.embedPixels(backbone, pixels);
+        batchIds.forEach((id, i) => cache.set(id, vectors[i]));
+        await this.storage.saveEmbeddings(cacheKey, batchIds, vectors);
+        onProgress({ phase: 'embedding', done: Math.min(total, start + EMBED_BATCH), total });
+        await yieldToEventLoop();
+      }
+    } finally {
+      // A batch still decoding when the loop stops early is abandoned; its failure is nobody's.
+      next?.catch(() => undefined);
     }
     return !this.cancelRequested;
   }
