@@ -112,7 +112,7 @@ describe('occlusionSaliency', () => {
   });
 
   it('gives the same map whatever the batch size, in 1 + ceil(cells / batch) classifier calls', async () => {
-    const maps = [];
+    const maps: number[][] = [];
     for (const batchSize of [1, 3, 16, 100]) {
       let calls = 0;
       const counting: Classifier = (images) => {
