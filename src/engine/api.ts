@@ -198,9 +198,11 @@ export interface ClassProbability {
   probability: number;
 }
 
-/** Which class a saliency heatmap explains: by label; the predicted class when absent. */
+/** Which class a saliency heatmap explains (by label; the predicted class when absent), and how fine its grid is. */
 export interface ExplainRequest {
   label?: string;
+  /** Grid cells per side, 2 to 28 (default 7): 4× the cells cost 4× the time. */
+  cells?: number;
 }
 
 /** An occlusion-sensitivity heatmap of one test image for one class ("why this class?"). */

@@ -14,7 +14,7 @@ import { customSpec, describeGraphModel, describeLayersModel, type CustomChoice,
 import { loadCustomModel } from './customModels';
 import { exportClassifier } from '../ml/exportModel';
 import { rgbaBatchToTensor } from '../ml/preprocess';
-import { neutralValue, occlusionSaliency, regionName } from '../ml/saliency';
+import { DEFAULT_GRID, neutralValue, occlusionSaliency, regionName } from '../ml/saliency';
 import { stratifiedSplit, trainingProblem, type Split } from '../ml/split';
 import type { AugmentSettings } from '../ml/settings';
 import { augmentationKey, augmentationPreview, embedAugmentedViews } from './augmentedEmbeddings';
@@ -561,10 +561,12 @@ class Engine implements EngineApi {
       const { inputSize, scaling } = backbone.spec;
       const target = request.label === undefined ? undefined : trained.labels.indexOf(request.label);
       if (target === -1) throw new Error(`The model has no class "${request.label}"; its classes are ${trained.labels.join(', ')}.`);
+      const cells = Math.round(Math.min(28, Math.max(2, request.cells ?? DEFAULT_GRID)));
       const input = rgbaBatchToTensor([await testImagePixels(image, inputSize)], inputSize, scaling);
       try {
         const map = await occlusionSaliency(this.classifierFor(trained, backbone), input, {
           targetClass: target,
+          stride: Math.ceil(inputSize / cells),
           fill: neutralValue(scaling),
           onProgress,
           shouldStop: cancelled,

@@ -216,19 +216,19 @@ export async function predict(file: File): Promise<void> {
 /** Counts explanation requests; answers to an earlier one than the latest are dropped. */
 let explanationRun = 0;
 
-/** Computes the occlusion heatmap of the test image for one class ("why this class?") and shows it. */
-export async function explainTestImage(label: string): Promise<void> {
+/** Computes the occlusion heatmap of the test image for one class ("why this class?") on a cells × cells grid, and shows it. */
+export async function explainTestImage(label: string, cells: number): Promise<void> {
   const { predictionImage: image, explanation } = useSession.getState();
   if (!image) return;
   if (explanation?.status === 'running') void getEngine().cancelExplanations();
   const run = ++explanationRun;
   const update = (change: Partial<ExplanationView>) =>
     useSession.setState((s) => (run === explanationRun && s.explanation ? { explanation: { ...s.explanation, ...change } } : {}));
-  useSession.setState({ explanation: { label, status: 'running', progress: null, result: null, error: null, shown: true } });
+  useSession.setState({ explanation: { label, cells, status: 'running', progress: null, result: null, error: null, shown: true } });
   try {
     const result = await getEngine().explain(
       image,
-      { label },
+      { label, cells },
       // Progress travels on its own message port and may land after the result: only count while running.
       remoteCallback((done: number, total: number) => {
         if (useSession.getState().explanation?.status === 'running') update({ progress: { done, total } });

@@ -12,6 +12,8 @@ export interface Notice {
 export interface ExplanationView {
   /** The class asked about. */
   label: string;
+  /** Grid cells per side asked for. */
+  cells: number;
   status: 'running' | 'done' | 'error';
   /** Occluded cells done of all, while running. */
   progress: { done: number; total: number } | null;

@@ -7,6 +7,11 @@ import { ProgressBar } from '../common/ProgressBar';
 const CAPTION_ID = 'heatmap-caption';
 /** Drops below this (1 percentage point) are reported as "no part matters on its own". */
 const NOTICEABLE_DROP = 0.01;
+/** Grid choices: cells per side. */
+const DETAILS = [
+  { cells: 7, text: 'Coarse (7×7)' },
+  { cells: 14, text: 'Fine (14×14, ~4× slower)' },
+];
 /** Resolution of the overlay canvas; CSS scales it to the image. */
 const OVERLAY_PIXELS = 224;
 
@@ -19,14 +24,16 @@ export function ExplainControls({ predictions }: { predictions: ClassProbability
   const explanation = useSession((s) => s.explanation);
   const training = useSession((s) => s.busy === 'training');
   const [picked, setPicked] = useState<string | null>(null);
+  const [pickedCells, setPickedCells] = useState(DETAILS[0].cells);
   const label = explanation?.label ?? picked ?? predictions[0].label;
+  const cells = explanation?.cells ?? pickedCells;
   const running = explanation?.status === 'running';
   const result = explanation?.status === 'done' ? explanation.result : null;
 
   return (
     <div className="explain" role="group" aria-label="Why this class" aria-busy={running}>
       <div className="row">
-        <button type="button" disabled={running || training} onClick={() => void explainTestImage(label)}>
+        <button type="button" disabled={running || training} onClick={() => void explainTestImage(label, cells)}>
           {running ? 'Explaining…' : 'Why this class?'}
         </button>
         <select
@@ -36,12 +43,28 @@ export function ExplainControls({ predictions }: { predictions: ClassProbability
           onChange={(e) => {
             setPicked(e.target.value);
             // With a heatmap on screen, picking another class explains that one at once.
-            if (explanation) void explainTestImage(e.target.value);
+            if (explanation) void explainTestImage(e.target.value, cells);
           }}
         >
           {predictions.map((p) => (
             <option key={p.label} value={p.label}>
               {p.label} ({(p.probability * 100).toFixed(1)}%)
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Heatmap detail"
+          value={cells}
+          disabled={training}
+          onChange={(e) => {
+            const next = Number(e.target.value);
+            setPickedCells(next);
+            if (explanation) void explainTestImage(label, next);
+          }}
+        >
+          {DETAILS.map((d) => (
+            <option key={d.cells} value={d.cells}>
+              {d.text}
             </option>
           ))}
         </select>
