@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 export type Scene = 'stripes' | 'checks';
 
-function rng(seed: number) {
+export function rng(seed: number) {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -198,6 +198,46 @@ export interface ClassProbability {
   probability: number;
 }
 
+/** Which class a saliency heatmap explains (by label; the predicted class when absent), and how fine its grid is. */
+export interface ExplainRequest {
+  label?: string;
+  /** Grid cells per side, 2 to 28 (default 7): 4× the cells cost 4× the time. */
+  cells?: number;
+}
+
+/** An occlusion-sensitivity heatmap of one test image for one class ("why this class?"). */
+export interface Explanation {
+  /** The model's classes; `probabilities` are in this order. */
+  labels: string[];
+  /** Class probabilities of the untouched image (the same as predict gives). */
+  probabilities: number[];
+  /** The explained class and its probability. */
+  label: string;
+  probability: number;
+  /** The most likely class. */
+  predictedLabel: string;
+  /** Grid over the model's input square (the centre square of the image), row-major. */
+  rows: number;
+  cols: number;
+  /** Cell side and grey patch side, in model input pixels. */
+  stride: number;
+  patchSize: number;
+  inputSize: number;
+  /** Per cell: probability of the class untouched minus with that cell covered (negative: covering raised it). */
+  drops: number[];
+  /** Per cell: the positive drops scaled to 0..1 by maxDrop. */
+  heat: number[];
+  /** The largest probability drop, 0..1. */
+  maxDrop: number;
+  hottest: { row: number; col: number };
+  /** Where the hottest cell lies, e.g. "top left". */
+  region: string;
+  /** Forward passes run (occluded copies plus the untouched image). */
+  evaluations: number;
+  milliseconds: number;
+  backend: string;
+}
+
 export interface BatchPrediction {
   labels: string[];
   /** One row per input image; empty for images that could not be decoded. */
@@ -237,6 +277,13 @@ export interface EngineApi {
   predictFrame(frame: ImageBitmap): Promise<ClassProbability[]>;
   /** A small copy of an image for the page to show (the page never decodes full-size images). */
   previewImage(image: Blob, maxSide: number): Promise<Blob>;
+  /**
+   * Occlusion heatmap of a test image for one class (default: the predicted one), with the model
+   * that predict uses; `onProgress` gets occluded cells done of all. Null when cancelled.
+   */
+  explain(image: Blob, request: ExplainRequest, onProgress?: (done: number, total: number) => void): Promise<Explanation | null>;
+  /** Stops the running explanation after its current batch, and any requested before this call. */
+  cancelExplanations(): void;
   /** Probabilities (in label order) for many images, embedded in batches; undecodable images are listed in `failed`. */
   predictBatch(images: Blob[]): Promise<BatchPrediction>;
   exportModel(modelName: string): Promise<ModelFilesPayload>;

@@ -14,6 +14,7 @@ import { customSpec, describeGraphModel, describeLayersModel, type CustomChoice,
 import { loadCustomModel } from './customModels';
 import { exportClassifier } from '../ml/exportModel';
 import { rgbaBatchToTensor } from '../ml/preprocess';
+import { DEFAULT_GRID, neutralValue, occlusionSaliency, regionName } from '../ml/saliency';
 import { stratifiedSplit, trainingProblem, type Split } from '../ml/split';
 import type { AugmentSettings } from '../ml/settings';
 import { augmentationKey, augmentationPreview, embedAugmentedViews } from './augmentedEmbeddings';
@@ -25,6 +26,8 @@ import type {
   AcceptedSample,
   BatchPrediction,
   ClassProbability,
+  Explanation,
+  ExplainRequest,
   EngineApi,
   EngineOptions,
   CustomBackboneSource,
@@ -79,6 +82,9 @@ class Engine implements EngineApi {
   private readonly customSpecs = new Map<string, { spec: BackboneSpec; modelId: string }>();
   /** A model zip's head, imported to start runs from (settings.initialWeights = 'imported'). */
   private importedHead: { weights: HeadWeights; identity: ModelIdentity; name: string } | null = null;
+  /** Explanations are numbered as requested; those numbered up to `explanationsCancelled` stop (or never start). */
+  private explanationsRequested = 0;
+  private explanationsCancelled = 0;
 
   async start(options: EngineOptions): Promise<EngineStatus> {
     if (this.status) return this.status;
@@ -551,11 +557,61 @@ class Engine implements EngineApi {
   }
 
   predict(image: Blob): Promise<ClassProbability[]> {
-    return this.classify((size) =>
-      modelPixels(image, size).catch((error) => {
-        throw new Error(`This test image cannot be used: ${error instanceof Error ? error.message : error}`);
-      }),
-    );
+    return this.classify((size) => testImagePixels(image, size));
+  }
+
+  explain(image: Blob, request: ExplainRequest, onProgress?: (done: number, total: number) => void): Promise<Explanation | null> {
+    const ticket = ++this.explanationsRequested;
+    const cancelled = () => ticket <= this.explanationsCancelled;
+    return exclusive(async () => {
+      if (cancelled()) return null;
+      const started = performance.now();
+      const trained = await this.restoredOrTrained();
+      const backbone = await this.loadBackbone(trained.backboneId);
+      const { inputSize, scaling } = backbone.spec;
+      const target = request.label === undefined ? undefined : trained.labels.indexOf(request.label);
+      if (target === -1) throw new Error(`The model has no class "${request.label}"; its classes are ${trained.labels.join(', ')}.`);
+      const cells = Math.round(Math.min(28, Math.max(2, request.cells ?? DEFAULT_GRID)));
+      const input = rgbaBatchToTensor([await testImagePixels(image, inputSize)], inputSize, scaling);
+      try {
+        const map = await occlusionSaliency(this.classifierFor(trained, backbone), input, {
+          targetClass: target,
+          stride: Math.ceil(inputSize / cells),
+          fill: neutralValue(scaling),
+          onProgress,
+          shouldStop: cancelled,
+          yieldBetweenBatches: yieldToEventLoop,
+        });
+        if (!map) return null;
+        const { probabilities, targetClass, drops, heat, maxDrop, hottest, rows, cols } = map;
+        return {
+          labels: trained.labels,
+          probabilities,
+          label: trained.labels[targetClass],
+          probability: probabilities[targetClass],
+          predictedLabel: trained.labels[probabilities.indexOf(Math.max(...probabilities))],
+          rows,
+          cols,
+          stride: map.stride,
+          patchSize: map.patchSize,
+          inputSize,
+          drops,
+          heat,
+          maxDrop,
+          hottest,
+          region: regionName(hottest.row, hottest.col, rows, cols),
+          evaluations: map.evaluations,
+          milliseconds: Math.round(performance.now() - started),
+          backend: tf.getBackend(),
+        };
+      } finally {
+        input.dispose();
+      }
+    });
+  }
+
+  cancelExplanations(): void {
+    this.explanationsCancelled = this.explanationsRequested;
   }
 
   predictFrame(frame: ImageBitmap): Promise<ClassProbability[]> {
@@ -603,14 +659,22 @@ class Engine implements EngineApi {
     });
   }
 
-  /** Backbone + head on model-sized pixels; one row of class probabilities per image. */
-  private async classifyPixels(trained: TrainedModel, backbone: LoadedBackbone, pixels: Uint8ClampedArray[]): Promise<number[][]> {
-    const output = tf.tidy(() => {
-      const input = rgbaBatchToTensor(pixels, backbone.spec.inputSize, backbone.spec.scaling);
-      const tuned = trained.fineTuned && this.fineTunedParts(trained.fineTuned, backbone);
+  /**
+   * The trained model as one function: preprocessed images [N, s, s, 3] → class probabilities [N, C],
+   * through the backbone (or its frozen prefix and fine-tuned tail) and the head. Call it inside tf.tidy.
+   */
+  private classifierFor(trained: TrainedModel, backbone: LoadedBackbone): (input: tf.Tensor4D) => tf.Tensor2D {
+    const tuned = trained.fineTuned && this.fineTunedParts(trained.fineTuned, backbone);
+    return (input) => {
       const features = tuned ? (tuned.tail.predict(tuned.prefix ? (tuned.prefix.predict(input) as tf.Tensor) : input) as tf.Tensor) : backbone.embed(input);
       return trained.head.predict(features) as tf.Tensor2D;
-    });
+    };
+  }
+
+  /** Backbone + head on model-sized pixels; one row of class probabilities per image. */
+  private async classifyPixels(trained: TrainedModel, backbone: LoadedBackbone, pixels: Uint8ClampedArray[]): Promise<number[][]> {
+    const classifier = this.classifierFor(trained, backbone);
+    const output = tf.tidy(() => classifier(rgbaBatchToTensor(pixels, backbone.spec.inputSize, backbone.spec.scaling)));
     const rows = (await output.array()) as number[][];
     output.dispose();
     return rows;
@@ -684,6 +748,13 @@ class Engine implements EngineApi {
     const { numTensors, numBytes } = tf.memory();
     return { numTensors, numBytes };
   }
+}
+
+/** A test image's model-sized pixels, with a message saying the test image is the problem. */
+function testImagePixels(image: Blob, size: number): Promise<Uint8ClampedArray> {
+  return modelPixels(image, size).catch((error) => {
+    throw new Error(`This test image cannot be used: ${error instanceof Error ? error.message : error}`);
+  });
 }
 
 Comlink.expose(new Engine());

@@ -8,7 +8,7 @@ import { rememberedMeasurements, rememberMeasurement } from './backendChoice';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { rasterizeSvg, isSvgFile } from './svg';
 import { useProject, type Sample } from './project';
-import { useSession } from './session';
+import { useSession, type ExplanationView } from './session';
 
 /** Longest side of the test-image preview the page shows. */
 const PREVIEW_SIZE = 320;
@@ -156,6 +156,8 @@ export async function loadBackbone(id: string): Promise<void> {
 export async function train(): Promise<void> {
   const project = useProject.getState();
   const session = useSession.getState();
+  // A heatmap being computed would hold up the run (the engine does one thing at a time).
+  if (session.explanation?.status === 'running') clearExplanation();
   useSession.setState({ busy: 'training', history: [], progress: null });
   let finished = false;
   try {
@@ -198,16 +200,64 @@ export function cancelTraining(): void {
 
 /** Classifies a test image; the page shows the engine's small preview of it, never the full-size file. */
 export async function predict(file: File): Promise<void> {
+  // The old image's heatmap goes now; one still being computed is stopped so this prediction need not wait.
+  clearExplanation();
   try {
     const image = (await toIncoming(file)).file;
     const [preview, predictions] = await Promise.all([getEngine().previewImage(image, PREVIEW_SIZE), getEngine().predict(image)]);
     const previous = useSession.getState().predictionPreview;
     if (previous) URL.revokeObjectURL(previous);
-    useSession.setState({ predictions, predictionSource: file.name, predictionPreview: URL.createObjectURL(preview) });
+    useSession.setState({ predictions, predictionSource: file.name, predictionPreview: URL.createObjectURL(preview), predictionImage: image });
   } catch (error) {
     useSession.getState().notify('error', messageOf(error));
   }
 }
+
+/** Counts explanation requests; answers to an earlier one than the latest are dropped. */
+let explanationRun = 0;
+
+/** Computes the occlusion heatmap of the test image for one class ("why this class?") on a cells × cells grid, and shows it. */
+export async function explainTestImage(label: string, cells: number): Promise<void> {
+  const { predictionImage: image, explanation } = useSession.getState();
+  if (!image) return;
+  if (explanation?.status === 'running') void getEngine().cancelExplanations();
+  const run = ++explanationRun;
+  const update = (change: Partial<ExplanationView>) =>
+    useSession.setState((s) => (run === explanationRun && s.explanation ? { explanation: { ...s.explanation, ...change } } : {}));
+  useSession.setState({ explanation: { label, cells, status: 'running', progress: null, result: null, error: null, shown: true } });
+  try {
+    const result = await getEngine().explain(
+      image,
+      { label, cells },
+      // Progress travels on its own message port and may land after the result: only count while running.
+      remoteCallback((done: number, total: number) => {
+        if (useSession.getState().explanation?.status === 'running') update({ progress: { done, total } });
+      }),
+    );
+    if (result) update({ status: 'done', result, progress: null });
+    else if (run === explanationRun) useSession.setState({ explanation: null });
+  } catch (error) {
+    update({ status: 'error', error: messageOf(error), progress: null });
+  }
+}
+
+/** Drops the heatmap, stopping it in the engine if it is still being computed. */
+export function clearExplanation(): void {
+  explanationRun++;
+  const { explanation } = useSession.getState();
+  if (explanation?.status === 'running') void getEngine().cancelExplanations();
+  if (explanation) useSession.setState({ explanation: null });
+}
+
+/** Shows or hides the computed heatmap without computing it again. */
+export function showExplanation(shown: boolean): void {
+  useSession.setState((s) => (s.explanation ? { explanation: { ...s.explanation, shown } } : {}));
+}
+
+// A heatmap belongs to one test image and one model: drop it when either changes, however that happens.
+useSession.subscribe((state, previous) => {
+  if (state.explanation && (state.result !== previous.result || state.predictionImage !== previous.predictionImage)) clearExplanation();
+});
 
 /** Zips model.json, weights.bin and metadata.json on the page and saves `<project>-model.zip`. */
 export async function downloadModel(): Promise<void> {

@@ -1,11 +1,26 @@
 /** What the engine is doing and has produced: backend, progress, training results, predictions, notices. */
 import { create } from 'zustand';
-import type { BackendName, ClassProbability, CustomModelInfo, EngineStatus, EpochLogs, Progress, TrainOutcome } from '../engine/api';
+import type { BackendName, ClassProbability, CustomModelInfo, EngineStatus, EpochLogs, Explanation, Progress, TrainOutcome } from '../engine/api';
 
 export interface Notice {
   id: number;
   kind: 'error' | 'warning' | 'info';
   text: string;
+}
+
+/** "Why this class?" for the test image: one class's occlusion heatmap, being computed, shown or failed. */
+export interface ExplanationView {
+  /** The class asked about. */
+  label: string;
+  /** Grid cells per side asked for. */
+  cells: number;
+  status: 'running' | 'done' | 'error';
+  /** Occluded cells done of all, while running. */
+  progress: { done: number; total: number } | null;
+  result: Explanation | null;
+  error: string | null;
+  /** Whether the heatmap is drawn over the image (the toggle). */
+  shown: boolean;
 }
 
 export type TrainedOutcome = Extract<TrainOutcome, { status: 'trained' }>;
@@ -32,6 +47,10 @@ interface SessionState {
   predictionSource: string | null;
   /** Object URL of the engine-made preview of the test image. */
   predictionPreview: string | null;
+  /** The test image as picked; the engine decodes it again to explain a prediction. */
+  predictionImage: Blob | null;
+  /** The heatmap for the test image; null when none was asked for, or the image or model changed since. */
+  explanation: ExplanationView | null;
   notices: Notice[];
   /** A model zip imported as the starting point for runs (settings.initialWeights = 'imported'). */
   importedModel: { modelName: string; labels: string[]; backboneId: string; fileName: string } | null;
@@ -61,6 +80,8 @@ export const useSession = create<SessionState>()((set) => ({
   predictions: null,
   predictionSource: null,
   predictionPreview: null,
+  predictionImage: null,
+  explanation: null,
   notices: [],
   importedModel: null,
   customModel: null,

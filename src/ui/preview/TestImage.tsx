@@ -1,6 +1,8 @@
+import { useState } from 'react';
 import { predict } from '../../state/actions';
 import { useSession } from '../../state/session';
 import { FileDrop } from '../common/FileDrop';
+import { ExplainControls, HeatmapOverlay } from './Saliency';
 
 /**
  * Pick or drop an image to see every class's probability. The page shows the
@@ -11,6 +13,8 @@ export function TestImage() {
   const source = useSession((s) => s.predictionSource);
   const trained = useSession((s) => s.result !== null);
   const previewUrl = useSession((s) => s.predictionPreview);
+  /** The preview's natural size, for placing the heatmap on the centre square. */
+  const [natural, setNatural] = useState<{ url: string; width: number; height: number } | null>(null);
 
   const run = (file: File | undefined) => {
     if (file) void predict(file);
@@ -33,7 +37,17 @@ export function TestImage() {
         />
       </label>
       <span className="hint">{trained ? 'or drop one here' : 'Train a model first.'}</span>
-      {previewUrl && <img className="test-preview" src={previewUrl} alt={source ?? 'test image'} />}
+      {previewUrl && (
+        <div className="test-preview-frame">
+          <img
+            className="test-preview"
+            src={previewUrl}
+            alt={source ?? 'test image'}
+            onLoad={(e) => setNatural({ url: previewUrl, width: e.currentTarget.naturalWidth, height: e.currentTarget.naturalHeight })}
+          />
+          {natural?.url === previewUrl && <HeatmapOverlay width={natural.width} height={natural.height} />}
+        </div>
+      )}
       <div role="status" aria-label="Predictions" className="predictions">
         {predictions && (
           <div data-source={source ?? ''}>
@@ -48,6 +62,7 @@ export function TestImage() {
           </div>
         )}
       </div>
+      {predictions && previewUrl && <ExplainControls key={previewUrl} predictions={predictions} />}
     </FileDrop>
   );
 }
