@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, sampleAugmentParams } from './augment';
 import { createHead } from './head';
 import { headFrom, type HeadWeights } from './initialWeights';
+import { saveToMemory } from './modelData';
 import { createRng, shuffleInPlace } from './random';
 import type { AugmentSettings, EpochLogs, TrainSettings } from './settings';
 import type { Split } from './split';
@@ -108,16 +109,10 @@ export function prefixModel(featureModel: tf.LayersModel, cutLayer: string): tf.
 
 /** An independent copy of a layers model (own weights), through an in-memory save and load. */
 export async function copyModel(model: tf.LayersModel, name: string): Promise<tf.LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-    }),
-  );
-  const topology = artifacts!.modelTopology as { config: { name: string } };
+  const artifacts = await saveToMemory(model);
+  const topology = artifacts.modelTopology as { config: { name: string } };
   topology.config.name = name;
-  return tf.loadLayersModel(tf.io.fromMemory({ ...artifacts!, modelTopology: topology }));
+  return tf.loadLayersModel(tf.io.fromMemory({ ...artifacts, modelTopology: topology }));
 }
 
 /** Where the tail's inputs come from, per batch. */
