@@ -32,6 +32,15 @@ describe('fine-tuning', () => {
     four.dispose();
   });
 
+  it('frees every weight it copied on dispose, also after the tail was applied again', async () => {
+    const before = tf.memory().numTensors;
+    const split = await splitForFineTuning(featureModel, 2);
+    split.tail.apply(tf.input({ shape: [8, 8, 8] }));
+    split.dispose();
+    split.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('prefix + tail copy computes exactly what the feature model computes', async () => {
     const { images } = stripeImages(2, 16);
     for (const k of [1, 2, 4, 6]) {

@@ -95,7 +95,21 @@ export async function splitForFineTuning(featureModel: tf.LayersModel, k: number
     tail,
     trainableLayers: [...trainableNames],
     cutLayer: cutLayer.name,
-    dispose: () => copy.dispose(),
+    dispose: weightFreer(copy),
+  };
+}
+
+/**
+ * Frees a model's weights outright, once. LayersModel.dispose() counts uses, and
+ * every symbolic apply adds one (the tail re-applies the copy's layers, the export
+ * applies the tail), so it would keep them.
+ */
+function weightFreer(model: tf.LayersModel): () => void {
+  let freed = false;
+  return () => {
+    if (freed) return;
+    freed = true;
+    tf.dispose(model.weights.map((w) => w.read()));
   };
 }
 
