@@ -57,6 +57,45 @@ export async function storedCounts(page: Page): Promise<{ projects: number; samp
   });
 }
 
+export interface StoredModelSummary {
+  projectId: string;
+  labels: string[];
+  headBytes: number;
+  /** For fine-tuned models: where the backbone was cut, the fine-tuned layers and the stored tail's weight bytes. */
+  fineTuned: { cutLayer: string; trainableLayers: string[]; bytes: number } | null;
+}
+
+/** The trained models IndexedDB holds (the `heads` store), read straight from the database. */
+export async function storedModels(page: Page): Promise<StoredModelSummary[]> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((ok, fail) => {
+      const request = indexedDB.open('transfer-studio');
+      request.onsuccess = () => ok(request.result);
+      request.onerror = () => fail(request.error);
+    });
+    type Row = {
+      projectId: string;
+      labels: string[];
+      weightData: ArrayBuffer;
+      fineTuned?: { cutLayer: string; trainableLayers: string[]; weightData: ArrayBuffer };
+    };
+    const rows = await new Promise<Row[]>((ok, fail) => {
+      const request = db.transaction('heads').objectStore('heads').getAll();
+      request.onsuccess = () => ok(request.result);
+      request.onerror = () => fail(request.error);
+    });
+    db.close();
+    return rows.map((r) => ({
+      projectId: r.projectId,
+      labels: r.labels,
+      headBytes: r.weightData.byteLength,
+      fineTuned: r.fineTuned
+        ? { cutLayer: r.fineTuned.cutLayer, trainableLayers: r.fineTuned.trainableLayers, bytes: r.fineTuned.weightData.byteLength }
+        : null,
+    }));
+  });
+}
+
 /** Each thumbnail of a class as drawn pixels (data URL), in grid order. */
 export async function thumbnailsOf(page: Page, className: string): Promise<string[]> {
   const grid = page.getByRole('region', { name: className, exact: true }).getByRole('list', { name: 'Images' });

@@ -100,7 +100,7 @@ export interface OpenedProject {
    * Blobs and object URLs costs the page about half a millisecond each.
    */
   samples: { id: string; name: string; thumbUrl: string }[];
-  /** A trained head was stored with the project and is ready to predict. */
+  /** A trained model (the head, and the fine-tuned backbone tail if any) was stored with the project and is ready to predict. */
   hasModel: boolean;
 }
 

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /**
  * The engine: the only place TensorFlow.js runs. Owns the backbone, the
- * samples' original bytes, the embedding cache and the trained head; the page
+ * samples' original bytes, the embedding cache and the trained model; the page
  * talks to it through the EngineApi (comlink).
  */
 import * as Comlink from 'comlink';
@@ -48,18 +48,12 @@ import type {
 import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend, withKernelFallback } from './backend';
 import { centerSquarePixels, dataUrlOf, decodeImage, frameAsJpeg, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
-import { projectStorage, readProjectFile, type NewSample } from './projectStorage';
+import { projectStorage, readProjectFile, type NewSample, type SavedModel } from './projectStorage';
 
 const EMBED_BATCH = 8;
 const APP_VERSION = import.meta.env.PACKAGE_VERSION ?? '0.0.0';
 
-interface TrainedModel {
-  head: tf.LayersModel;
-  labels: string[];
-  backboneId: string;
-  /** Set when the backbone's last layers were fine-tuned: predictions and export go through this tail. */
-  fineTuned?: TailSplit;
-}
+type TrainedModel = SavedModel;
 
 class Engine implements EngineApi {
   private options: EngineOptions | null = null;
@@ -72,7 +66,7 @@ class Engine implements EngineApi {
   /** augmentationKey → sampleId → embeddings of its augmented views (only the latest key is kept). */
   private augmentedViews: { key: string; views: Map<string, Float32Array[]> } | null = null;
   private cancelRequested = false;
-  /** Saves samples, embeddings and heads of the open project in IndexedDB. */
+  /** Saves samples, embeddings and the trained model of the open project in IndexedDB. */
   private readonly storage = projectStorage();
   /** The project file last checked by readProjectZip, imported from here chunk by chunk. */
   private pendingProjectFile: Extract<ProjectFileReading, { ok: true }> | null = null;
@@ -249,6 +243,8 @@ class Engine implements EngineApi {
 
     this.cancelRequested = false;
     const started = performance.now();
+    // Continuing from the saved model: load it first, it may need its own backbone.
+    if (settings.initialWeights === 'current') await this.savedOrTrained();
     const backbone = await this.loadBackbone(request.backboneId, callbacks.onProgress);
     const ids = classes.flatMap((c) => c.sampleIds);
     const notes: string[] = [];
@@ -388,14 +384,8 @@ class Engine implements EngineApi {
 
   /** Makes `next` the model in use and saves it with the project; returns why it could not be saved, if so. */
   private async replaceTrained(next: TrainedModel): Promise<string | undefined> {
-    this.trained?.head.dispose();
-    this.trained?.fineTuned?.dispose();
-    this.trained = next;
-    if (next.fineTuned) {
-      await this.storage.clearHead();
-      return 'fine-tuned backbone layers are not saved with the project yet, so train again after reloading';
-    }
-    return this.storage.saveHead(next);
+    this.replaceTrainedWithoutSaving(next);
+    return this.storage.saveModel(next);
   }
 
   /** Trains the head together with the backbone's last layers (settings.fineTuneLayers). */
@@ -697,9 +687,14 @@ class Engine implements EngineApi {
     });
   }
 
-  /** The trained model, loading the project's saved head on first use (tfjs needs the backend chosen first). */
+  /** The trained model, or null; the project's saved model is loaded on first use (tfjs needs the backend chosen first). */
+  private async savedOrTrained(): Promise<TrainedModel | null> {
+    if (!this.trained) this.trained = await this.storage.loadModel((id) => this.loadBackbone(id));
+    return this.trained;
+  }
+
   private async restoredOrTrained(): Promise<TrainedModel> {
-    if (!this.trained) this.trained = await this.storage.loadHead();
+    await this.savedOrTrained();
     return this.requireTrained();
   }
 

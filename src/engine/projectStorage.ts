@@ -1,9 +1,13 @@
 /**
  * The engine's side of auto-save: the open project's sample bytes,
- * embeddings (per backbone) and trained head go to IndexedDB as they are
- * made, and come back when the project is opened again. Runs in the worker.
+ * embeddings (per backbone) and trained model (head, and the fine-tuned
+ * backbone tail when there is one) go to IndexedDB as they are made, and come
+ * back when the project is opened again. Runs in the worker.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import type { LoadedBackbone } from '../ml/backbone';
+import { restoreTail, tailDataOf, type TailSplit } from '../ml/fineTune';
+import { loadModelData, modelDataOf } from '../ml/modelData';
 import type { ProjectFileReading } from './api';
 import { sniffImageKind } from './images';
 import {
@@ -15,7 +19,6 @@ import {
   isQuotaError,
   putEmbeddings,
   putHead,
-  deleteHead,
   putSamples,
   samplesOf,
   type StoredHead,
@@ -31,10 +34,13 @@ export interface NewSample {
   height: number;
 }
 
-interface HeadToSave {
+/** A trained model as the engine uses it. */
+export interface SavedModel {
   head: tf.LayersModel;
   labels: string[];
   backboneId: string;
+  /** Set when the backbone's last layers were fine-tuned: predictions and export go through this tail. */
+  fineTuned?: TailSplit;
 }
 
 export function projectStorage() {
@@ -90,26 +96,26 @@ export function projectStorage() {
       ).catch((error) => console.warn('Embeddings not saved:', error));
     },
 
-    async saveHead({ head, labels, backboneId }: HeadToSave): Promise<string | undefined> {
+    /**
+     * Saves the model in place of the project's previous one, head and fine-tuned
+     * tail in one record (one put): when storage refuses, the previous model stays
+     * whole and the message says why.
+     */
+    async saveModel({ head, labels, backboneId, fineTuned }: SavedModel): Promise<string | undefined> {
       if (!projectId) return undefined;
-      let artifacts: tf.io.ModelArtifacts | null = null;
-      await head.save(
-        tf.io.withSaveHandler(async (a) => {
-          artifacts = a;
-          return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-        }),
-      );
-      const saved = artifacts as tf.io.ModelArtifacts | null;
-      if (!saved?.weightData) return 'The trained model could not be serialised for saving.';
-      const record: StoredHead = {
-        projectId,
-        backboneId,
-        labels,
-        modelTopology: saved.modelTopology,
-        weightSpecs: saved.weightSpecs,
-        weightData: tf.io.CompositeArrayBuffer.join(saved.weightData),
-        savedAt: Date.now(),
-      };
+      let record: StoredHead;
+      try {
+        record = {
+          projectId,
+          backboneId,
+          labels,
+          ...(await modelDataOf(head)),
+          ...(fineTuned ? { fineTuned: await tailDataOf(fineTuned) } : {}),
+          savedAt: Date.now(),
+        };
+      } catch (error) {
+        return `The trained model could not be serialised for saving: ${error instanceof Error ? error.message : error}`;
+      }
       try {
         await putHead(record);
         savedHead = record;
@@ -119,25 +125,23 @@ export function projectStorage() {
       return undefined;
     },
 
-    /** Forgets the saved head, when the model in use cannot be saved in its place. */
-    async clearHead(): Promise<void> {
-      if (!projectId) return;
-      savedHead = null;
-      await deleteHead(projectId).catch((error) => console.warn('Old model not removed:', error));
-    },
-
-    /** The saved head as a model, or null when the project has none. */
-    async loadHead(): Promise<HeadToSave | null> {
+    /**
+     * The saved model, or null when the project has none. A fine-tuned tail is put
+     * back on the frozen prefix of its backbone, which `backboneFor` loads.
+     */
+    async loadModel(backboneFor: (id: string) => Promise<LoadedBackbone>): Promise<SavedModel | null> {
       if (!savedHead) return null;
-      const { modelTopology, weightSpecs, weightData, labels, backboneId } = savedHead;
-      const head = await tf.loadLayersModel(
-        tf.io.fromMemory({
-          modelTopology: modelTopology as tf.io.ModelArtifacts['modelTopology'],
-          weightSpecs: weightSpecs as tf.io.WeightsManifestEntry[],
-          weightData,
-        }),
-      );
-      return { head, labels, backboneId };
+      const { labels, backboneId, fineTuned: tail } = savedHead;
+      const head = await loadModelData(savedHead);
+      if (!tail) return { head, labels, backboneId };
+      try {
+        const backbone = await backboneFor(backboneId);
+        if (!backbone.featureModel) throw new Error(`The saved model has fine-tuned layers, but ${backbone.spec.title} is not a layers model.`);
+        return { head, labels, backboneId, fineTuned: await restoreTail(backbone.featureModel, tail) };
+      } catch (error) {
+        head.dispose();
+        throw error;
+      }
     },
   };
 }

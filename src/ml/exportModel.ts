@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedBackbone } from './backbone';
 import { HEAD_LAYER_NAMES, headOptionsOf } from './head';
+import { saveToMemory } from './modelData';
 
 /** The three files a Teachable Machine image model consists of. */
 export interface ModelFiles {
@@ -125,17 +126,6 @@ export async function exportClassifier(options: ExportOptions): Promise<ModelFil
 export function describePreprocessing(scaling: LoadedBackbone['spec']['scaling'], size: number): string {
   const range = scaling === 'teachable-machine' ? 'x / 127 - 1 (range [-1, 1])' : 'x / 255 (range [0, 1])';
   return `RGB, centre square crop, resize to ${size}×${size}, then ${range}`;
-}
-
-async function saveToMemory(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-  );
-  return saved!;
 }
 
 /** Loads files produced by exportClassifier back into a layers model (tests, "continue training"). */

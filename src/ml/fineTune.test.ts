@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapBackbone } from './backbone';
 import { createRng } from './random';
-import { cachedTailInputs, cachedViewTailInputs, augmentedTailInputs, fineTuneTail, missingKernelOf, splitForFineTuning } from './fineTune';
+import { cachedTailInputs, cachedViewTailInputs, augmentedTailInputs, fineTuneTail, missingKernelOf, restoreTail, splitForFineTuning, tailDataOf, type TailSplit } from './fineTune';
 import { exportClassifier, loadExportedModel } from './exportModel';
 import { DEFAULT_AUGMENTATION, DEFAULT_TRAIN_SETTINGS } from './settings';
 import { stratifiedSplit } from './split';
@@ -31,6 +31,15 @@ describe('fine-tuning', () => {
     await expect(splitForFineTuning(featureModel, 99)).rejects.toThrow(/has 6 layers with weights/);
     two.dispose();
     four.dispose();
+  });
+
+  it('frees every weight it copied on dispose, also after the tail was applied again', async () => {
+    const before = tf.memory().numTensors;
+    const split = await splitForFineTuning(featureModel, 2);
+    split.tail.apply(tf.input({ shape: [8, 8, 8] }));
+    split.dispose();
+    split.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('prefix + tail copy computes exactly what the feature model computes', async () => {
@@ -151,5 +160,63 @@ describe('fine-tuning', () => {
     exported.dispose();
     result.head.dispose();
     split.dispose();
+  });
+
+  it('restores a fine-tuned tail from its stored data on a freshly loaded backbone: same predictions, same export', async () => {
+    const { images, labels } = stripeImages(6, 16, 33);
+    // A second instance with the same weights stands for the backbone as loaded after a page reload.
+    const reloaded = wrapBackbone(TINY_RESNET_SPEC, tinyResNetModel(), 'memory');
+    for (const k of [2, 6]) {
+      const split = await splitForFineTuning(featureModel, k);
+      const activations = tf.tidy(() => (split.prefix ? (split.prefix.predict(images) as tf.Tensor) : images.clone()));
+      const result = await fineTuneTail(split.tail, cachedTailInputs(activations, null), labels, stratifiedSplit(labels, 0, 1), 2, {
+        ...DEFAULT_TRAIN_SETTINGS,
+        epochs: 3,
+        fineTuneLearningRate: 0.05,
+      });
+      // Through the structured clone IndexedDB makes of it.
+      const stored = structuredClone(await tailDataOf(split));
+      const before = tf.memory().numTensors;
+      const restored = await restoreTail(reloaded.featureModel!, stored);
+      expect(restored.cutLayer).toBe(split.cutLayer);
+      expect(restored.trainableLayers).toEqual(split.trainableLayers);
+      // k = 6 reaches the first layer: the cut is the image input, there is no prefix.
+      expect(restored.prefix === null).toBe(k === 6);
+      expect(split.prefix === null).toBe(k === 6);
+      const names = (s: TailSplit) => s.tail.trainableWeights.map((w) => w.originalName);
+      expect(names(restored)).toEqual(names(split));
+
+      const predict = (s: TailSplit) =>
+        tf.tidy(() => result.head.predict(s.tail.predict(s.prefix ? (s.prefix.predict(images) as tf.Tensor) : images) as tf.Tensor) as tf.Tensor);
+      const [expected, actual] = [predict(split), predict(restored)];
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(expected, actual))).dataSync()[0]);
+      expect(diff).toBeLessThan(1e-6);
+
+      const exportWith = (s: TailSplit, b: typeof backbone) =>
+        exportClassifier({ backbone: b, head: result.head, labels: ['h', 'v'], modelName: 't', appVersion: '0', now: new Date(0), fineTuned: s });
+      const [original, again] = [await exportWith(split, backbone), await exportWith(restored, reloaded)];
+      expect(again['model.json']).toBe(original['model.json']);
+      expect(again['metadata.json']).toBe(original['metadata.json']);
+      expect(Buffer.from(again['weights.bin']).equals(Buffer.from(original['weights.bin']))).toBe(true);
+
+      tf.dispose([expected, actual]);
+      restored.dispose();
+      expect(tf.memory().numTensors, `k=${k}: restoring and disposing leaks nothing`).toBe(before);
+      tf.dispose([activations]);
+      result.head.dispose();
+      split.dispose();
+    }
+    images.dispose();
+    reloaded.dispose();
+  });
+
+  it('refuses stored tail data that does not fit the backbone', async () => {
+    const split = await splitForFineTuning(featureModel, 2);
+    const stored = await tailDataOf(split);
+    split.dispose();
+    const before = tf.memory().numTensors;
+    await expect(restoreTail(featureModel, { ...stored, cutLayer: 'nope' })).rejects.toThrow(/has no layer "nope"/);
+    await expect(restoreTail(featureModel, { ...stored, cutLayer: 'top_conv' })).rejects.toThrow(/they take \[8,8,8\], "top_conv" gives \[8,8,12\]/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, sampleAugmentParams } from './augment';
 import { createHead } from './head';
 import { headFrom, type HeadWeights } from './initialWeights';
+import { loadModelData, modelDataOf, saveToMemory, type ModelData } from './modelData';
 import { createRng, shuffleInPlace } from './random';
 import type { AugmentSettings, EpochLogs, TrainSettings } from './settings';
 import type { Split } from './split';
@@ -94,7 +95,21 @@ export async function splitForFineTuning(featureModel: tf.LayersModel, k: number
     tail,
     trainableLayers: [...trainableNames],
     cutLayer: cutLayer.name,
-    dispose: () => copy.dispose(),
+    dispose: weightFreer(copy),
+  };
+}
+
+/**
+ * Frees a model's weights outright, once. LayersModel.dispose() counts uses, and
+ * every symbolic apply adds one (the tail re-applies the copy's layers, the export
+ * applies the tail), so it would keep them.
+ */
+function weightFreer(model: tf.LayersModel): () => void {
+  let freed = false;
+  return () => {
+    if (freed) return;
+    freed = true;
+    tf.dispose(model.weights.map((w) => w.read()));
   };
 }
 
@@ -106,18 +121,52 @@ export function prefixModel(featureModel: tf.LayersModel, cutLayer: string): tf.
   return tf.model({ name: 'ts_frozen_prefix', inputs: featureModel.inputs, outputs: featureModel.getLayer(cutLayer).output as Symbolic });
 }
 
+/**
+ * What it takes to rebuild a fine-tuned backbone: the tail alone (topology and
+ * weights) and where it was cut. The frozen prefix is not stored: it is rebuilt
+ * from the loaded backbone by the cut layer's name (see restoreTail).
+ */
+export interface TailData extends ModelData {
+  cutLayer: string;
+  trainableLayers: string[];
+}
+
+export async function tailDataOf(split: TailSplit): Promise<TailData> {
+  return { ...(await modelDataOf(split.tail)), cutLayer: split.cutLayer, trainableLayers: [...split.trainableLayers] };
+}
+
+/**
+ * A TailSplit from stored tail data on a loaded backbone: the same predictions
+ * and export as the split it was saved from. Throws with a reason when the tail
+ * does not fit this backbone (no such cut layer, or a different cut shape).
+ */
+export async function restoreTail(featureModel: tf.LayersModel, data: TailData): Promise<TailSplit> {
+  const cut = featureModel.layers.find((l) => l.name === data.cutLayer);
+  if (!cut) throw new Error(`The saved fine-tuned layers do not fit this backbone: it has no layer "${data.cutLayer}". Train again.`);
+  const tail = await loadModelData(data);
+  const cutShape = JSON.stringify((cut.output as Symbolic).shape.slice(1));
+  const tailShape = JSON.stringify(tail.inputs[0].shape.slice(1));
+  if (cutShape !== tailShape) {
+    tail.dispose();
+    throw new Error(`The saved fine-tuned layers do not fit this backbone: they take ${tailShape}, "${data.cutLayer}" gives ${cutShape}. Train again.`);
+  }
+  const trainable = new Set(data.trainableLayers);
+  for (const layer of tail.layers) layer.trainable = trainable.has(layer.name);
+  return {
+    prefix: cut.getClassName() === 'InputLayer' ? null : prefixModel(featureModel, data.cutLayer),
+    tail,
+    trainableLayers: [...data.trainableLayers],
+    cutLayer: data.cutLayer,
+    dispose: weightFreer(tail),
+  };
+}
+
 /** An independent copy of a layers model (own weights), through an in-memory save and load. */
 export async function copyModel(model: tf.LayersModel, name: string): Promise<tf.LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-    }),
-  );
-  const topology = artifacts!.modelTopology as { config: { name: string } };
+  const artifacts = await saveToMemory(model);
+  const topology = artifacts.modelTopology as { config: { name: string } };
   topology.config.name = name;
-  return tf.loadLayersModel(tf.io.fromMemory({ ...artifacts!, modelTopology: topology }));
+  return tf.loadLayersModel(tf.io.fromMemory({ ...artifacts, modelTopology: topology }));
 }
 
 /** Where the tail's inputs come from, per batch. */

@@ -58,10 +58,27 @@ let loading = false;
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
 let saving: Promise<void> = Promise.resolve();
 let quotaReported = false;
+/**
+ * The report of the model the engine holds in storage for the open project.
+ * When a newer model could not be saved (storage full), the document keeps this
+ * one: after a reload the stored model comes back, and with its own report.
+ */
+let savedTraining: ProjectDoc['training'] = null;
+
+function trainingToSave(): ProjectDoc['training'] {
+  const session = useSession.getState();
+  if (!session.result || session.trainedRevision === null) return null;
+  if (session.result.saveProblem) return savedTraining;
+  savedTraining = {
+    result: session.result,
+    revision: session.trainedRevision,
+    backboneId: session.trainedBackboneId ?? useProject.getState().backboneId,
+  };
+  return savedTraining;
+}
 
 function currentDoc(id: string): ProjectDoc {
   const project = useProject.getState();
-  const session = useSession.getState();
   return {
     id,
     name: project.name,
@@ -69,10 +86,7 @@ function currentDoc(id: string): ProjectDoc {
     backboneId: project.backboneId,
     settings: project.settings,
     revision: project.revision,
-    training:
-      session.result && session.trainedRevision !== null && !session.result.saveProblem
-        ? { result: session.result, revision: session.trainedRevision, backboneId: session.trainedBackboneId ?? project.backboneId }
-        : null,
+    training: trainingToSave(),
     createdAt,
     updatedAt: Date.now(),
   };
@@ -212,6 +226,7 @@ async function showProject(doc: ProjectDoc, thumbnails: Map<string, string>, has
   createdAt = doc.createdAt;
   useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: doc.settings, revision: doc.revision });
   const training = hasModel ? doc.training : null;
+  savedTraining = training;
   useSession.setState({
     history: training?.result.history ?? [],
     result: training?.result ?? null,

@@ -1,10 +1,12 @@
 /**
  * The browser's durable copy of every project, in IndexedDB (via idb). Both the
  * page (project documents, project list) and the engine worker (sample bytes,
- * embeddings, trained heads) open the same database. No tfjs here.
+ * embeddings, trained models) open the same database. No tfjs here (types only).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { TrainOutcome, TrainSettings } from '../engine/api';
+import type { TailData } from '../ml/fineTune';
+import type { ModelData } from '../ml/modelData';
 
 export const DB_NAME = 'transfer-studio';
 const DB_VERSION = 1;
@@ -30,7 +32,7 @@ export interface ProjectDoc {
   backboneId: string;
   settings: TrainSettings;
   revision: number;
-  /** The last training's report, shown again after a reload; the head itself is in `heads`. */
+  /** The last training's report, shown again after a reload; the model itself (head and any fine-tuned tail) is in `heads`. */
   training: { result: TrainedOutcome; revision: number; backboneId: string } | null;
   createdAt: number;
   updatedAt: number;
@@ -56,14 +58,23 @@ export interface StoredEmbedding {
   vector: Float32Array;
 }
 
-/** A trained head as tf.io.ModelArtifacts (plain data), with its labels. */
-export interface StoredHead {
+/**
+ * A project's trained model as plain data: the head's tf.io model artifacts, its
+ * labels and, for fine-tuned models, the fine-tuned backbone tail. It is ONE
+ * record written with one put, so head and tail are replaced together or not at
+ * all. Records without `fineTuned` (every record saved before fine-tuned models
+ * were kept) are head-only models on the frozen backbone: no schema change needed.
+ */
+export interface StoredHead extends ModelData {
   projectId: string;
   backboneId: string;
   labels: string[];
-  modelTopology: unknown;
-  weightSpecs: unknown;
-  weightData: ArrayBuffer;
+  /**
+   * The backbone's fine-tuned last layers: the tail model (not the whole backbone),
+   * the cut layer it starts after and the fine-tuned layers' names. The frozen
+   * prefix is rebuilt from the backbone `backboneId` when the model is loaded.
+   */
+  fineTuned?: TailData;
   savedAt: number;
 }
 
@@ -176,12 +187,6 @@ export async function putHead(head: StoredHead): Promise<void> {
 }
 
 /** Removes a project and everything stored for it, in one transaction. */
-/** Forgets a project's saved head (its newest model could not be saved, so the old one must not come back). */
-export async function deleteHead(projectId: string): Promise<void> {
-  const db = await openStudioDb();
-  await db.delete('heads', projectId);
-}
-
 export async function deleteProject(projectId: string): Promise<void> {
   const db = await openStudioDb();
   const tx = db.transaction(['projects', 'samples', 'embeddings', 'heads'], 'readwrite');
@@ -196,7 +201,7 @@ export async function deleteProject(projectId: string): Promise<void> {
   await Promise.all([...work, tx.done]);
 }
 
-/** A full copy under a new id: new sample ids, same bytes, embeddings and trained head. */
+/** A full copy under a new id: new sample ids, same bytes, embeddings and trained model. */
 export async function duplicateProject(sourceId: string, name: string): Promise<ProjectDoc> {
   const db = await openStudioDb();
   const source = await db.get('projects', sourceId);
