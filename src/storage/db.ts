@@ -92,12 +92,15 @@ let database: Promise<StudioDb> | null = null;
 
 export function openStudioDb(): Promise<StudioDb> {
   database ??= openDB<StudioSchema>(DB_NAME, DB_VERSION, {
-    upgrade(db) {
-      db.createObjectStore('projects', { keyPath: 'id' });
-      db.createObjectStore('samples', { keyPath: 'id' }).createIndex('byProject', 'projectId');
-      db.createObjectStore('embeddings', { keyPath: 'key' }).createIndex('byProject', 'projectId');
-      db.createObjectStore('heads', { keyPath: 'projectId' });
-      db.createObjectStore('meta');
+    upgrade(db, oldVersion) {
+      // Each step brings a database of an older version up by one; later versions add steps here.
+      if (oldVersion < 1) {
+        db.createObjectStore('projects', { keyPath: 'id' });
+        db.createObjectStore('samples', { keyPath: 'id' }).createIndex('byProject', 'projectId');
+        db.createObjectStore('embeddings', { keyPath: 'key' }).createIndex('byProject', 'projectId');
+        db.createObjectStore('heads', { keyPath: 'projectId' });
+        db.createObjectStore('meta');
+      }
     },
   });
   return database;
