@@ -39,6 +39,8 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'out-dir': { type: 'string', default: join(root, 'bench', 'results') },
+    /** Prints a tf.profile of the backbone (kernel vs wall time, top kernels) at batch 1 and 8, then exits. */
+    profile: { type: 'boolean', default: false },
     /** Records a Chromium trace of the first run's worker embedding and training to this file. */
     trace: { type: 'string' },
   },
@@ -210,6 +212,16 @@ async function main() {
     const notes: string[] = [...status.notes];
     if (status.backend !== backend) notes.push(`The worker fell back to ${status.backend}; figures are for ${status.backend}.`);
     log(`engine backend: ${status.backend}`, status.notes.join(' '));
+    if (args.profile) {
+      const profiles = await page.evaluate(() => window.benchmarks.profileEmbedding([1, 8]));
+      for (const p of profiles) {
+        const top = p.top.map((k) => `${k.name} ${(k.share * 100).toFixed(0)}%`).join(', ');
+        console.log(
+          `${backend}, batch ${p.batch}: ${p.wallMsPerImage.toFixed(1)} ms/image wall, ${p.kernelMsPerImage.toFixed(1)} ms/image in ${p.kernels} kernels (${((p.kernelMsPerImage / p.wallMsPerImage) * 100).toFixed(0)}% of wall); top kernels: ${top}`,
+        );
+      }
+      return;
+    }
 
     const perRun = {
       pipelineIps: [] as number[],

@@ -55,6 +55,60 @@ export async function embedOneAtATime(images: Blob[]): Promise<tf.Tensor2D> {
   return tf.tensor2d(matrix, [images.length, embeddingSize]);
 }
 
+export interface EmbeddingProfile {
+  batch: number;
+  /** Wall-clock time per image of predict + data(), the median of `repeats` calls. */
+  wallMsPerImage: number;
+  /** What tf.profile attributes to kernels, per image. */
+  kernelMsPerImage: number;
+  kernels: number;
+  /** Kernel names with their share of kernel time, largest first. */
+  top: { name: string; share: number }[];
+}
+
+/**
+ * Where embedding time goes on this backend (tf.profile): kernel time against wall
+ * time tells how much is per-call overhead (dispatch, readback) that batching or a
+ * worker could remove, and how much is arithmetic that only a faster device removes.
+ */
+export async function profileEmbedding(batch: number, repeats = 5): Promise<EmbeddingProfile> {
+  const model = backbone!;
+  const { inputSize } = model.spec;
+  const x = tf.randomUniform([batch, inputSize, inputSize, 3], -1, 1) as tf.Tensor4D;
+  const once = async () => {
+    const output = tf.tidy(() => model.embed(x));
+    await output.data();
+    output.dispose();
+  };
+  try {
+    await once();
+    const walls: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const start = performance.now();
+      await once();
+      walls.push(performance.now() - start);
+    }
+    walls.sort((a, b) => a - b);
+    const info = await tf.profile(once);
+    const byName = new Map<string, number>();
+    let total = 0;
+    for (const kernel of info.kernels) {
+      const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+      byName.set(kernel.name, (byName.get(kernel.name) ?? 0) + ms);
+      total += ms;
+    }
+    return {
+      batch,
+      wallMsPerImage: walls[Math.floor(repeats / 2)] / batch,
+      kernelMsPerImage: total / batch,
+      kernels: info.kernels.length,
+      top: [...byName].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, ms]) => ({ name, share: ms / total })),
+    };
+  } finally {
+    x.dispose();
+  }
+}
+
 /** The same head as the app's, trained with a plain `model.fit` on the main thread. */
 export async function fitOnMainThread(embeddings: tf.Tensor2D, labels: number[], numClasses: number, settings: TrainSettings): Promise<void> {
   const head = createHead({

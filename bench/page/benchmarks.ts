@@ -172,6 +172,15 @@ const benchmarks = {
     return { seconds: responsiveness.seconds, count: images.length, responsiveness, backend: baselineBackend };
   },
 
+  /** tf.profile of the backbone on the page's tfjs, same backend, at each batch size. */
+  async profileEmbedding(batches: number[]) {
+    const baseline = await import('./baseline');
+    await baseline.startBaseline(backend, DEFAULT_BACKBONE_ID);
+    const profiles = [];
+    for (const batch of batches) profiles.push(await baseline.profileEmbedding(batch));
+    return profiles;
+  },
+
   /** Head training in the worker on the cached embeddings of the latest pipeline run. */
   async trainWorker(epochs: number): Promise<Timed & { samples: number }> {
     const { responsiveness } = await measured(() => trainInWorker(embeddedSamples, epochs));
