@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'out-dir': { type: 'string', default: join(root, 'bench', 'results') },
-    /** Prints a tf.profile of the backbone (kernel vs wall time, top kernels) at batch 1 and 8, then exits. */
+    /** Prints a tf.profile of the backbone (kernel vs wall time, top kernels) at batch 1 and 8, run as layers and as the app runs it, then exits. */
     profile: { type: 'boolean', default: false },
     /** Records a Chromium trace of the first run's worker embedding and training to this file. */
     trace: { type: 'string' },
@@ -217,7 +217,7 @@ async function main() {
       for (const p of profiles) {
         const top = p.top.map((k) => `${k.name} ${(k.share * 100).toFixed(0)}%`).join(', ');
         console.log(
-          `${backend}, batch ${p.batch}: ${p.wallMsPerImage.toFixed(1)} ms/image wall, ${p.kernelMsPerImage.toFixed(1)} ms/image in ${p.kernels} kernels (${((p.kernelMsPerImage / p.wallMsPerImage) * 100).toFixed(0)}% of wall); top kernels: ${top}`,
+          `${backend}, ${p.path === 'app' ? 'app (folded)' : 'layers (Teachable Machine)'}, batch ${p.batch}: ${p.wallMsPerImage.toFixed(1)} ms/image wall, ${p.kernelMsPerImage.toFixed(1)} ms/image in ${p.kernels} kernels (${((p.kernelMsPerImage / p.wallMsPerImage) * 100).toFixed(0)}% of wall); top kernels: ${top}`,
         );
       }
       return;

@@ -24,9 +24,18 @@ export async function startBaseline(backend: BackendName, backboneId: string): P
       localUrl: new URL(localModelUrl(spec, import.meta.env.BASE_URL), location.origin).href,
     });
     // Compile shaders outside the timed part, as the worker does when it loads a backbone.
-    tf.tidy(() => backbone!.embed(tf.zeros([1, spec.inputSize, spec.inputSize, 3]))).dispose();
+    tf.tidy(() => teachableMachineEmbed(backbone!, tf.zeros([1, spec.inputSize, spec.inputSize, 3]))).dispose();
   }
   return status.backend;
+}
+
+/**
+ * Teachable Machine's embedding: its truncated layers model run as layers. The app's
+ * own `embed` runs a folded pass (batch norm inside the convolutions), which is part
+ * of what the benchmark compares, so the baseline must not borrow it.
+ */
+function teachableMachineEmbed(model: LoadedBackbone, x: tf.Tensor4D): tf.Tensor {
+  return model.featureModel ? (model.featureModel.predict(x) as tf.Tensor) : model.embed(x);
 }
 
 /** Teachable Machine's `cropTo`: the centre square drawn onto a size × size canvas. */
@@ -48,7 +57,7 @@ export async function embedOneAtATime(images: Blob[]): Promise<tf.Tensor2D> {
     const bitmap = await createImageBitmap(image, { imageOrientation: 'from-image' });
     const canvas = cropTo(bitmap, inputSize);
     bitmap.close();
-    const output = tf.tidy(() => model.embed(tf.browser.fromPixels(canvas).toFloat().div(127).sub(1).expandDims(0) as tf.Tensor4D));
+    const output = tf.tidy(() => teachableMachineEmbed(model, tf.browser.fromPixels(canvas).toFloat().div(127).sub(1).expandDims(0) as tf.Tensor4D));
     matrix.set((await output.data()) as Float32Array, i * embeddingSize);
     output.dispose();
   }
@@ -56,6 +65,8 @@ export async function embedOneAtATime(images: Blob[]): Promise<tf.Tensor2D> {
 }
 
 export interface EmbeddingProfile {
+  /** 'layers': the model run layer by layer (Teachable Machine); 'app': the app's folded embedding. */
+  path: 'layers' | 'app';
   batch: number;
   /** Wall-clock time per image of predict + data(), the median of `repeats` calls. */
   wallMsPerImage: number;
@@ -71,12 +82,12 @@ export interface EmbeddingProfile {
  * time tells how much is per-call overhead (dispatch, readback) that batching or a
  * worker could remove, and how much is arithmetic that only a faster device removes.
  */
-export async function profileEmbedding(batch: number, repeats = 5): Promise<EmbeddingProfile> {
+export async function profileEmbedding(path: EmbeddingProfile['path'], batch: number, repeats = 5): Promise<EmbeddingProfile> {
   const model = backbone!;
   const { inputSize } = model.spec;
   const x = tf.randomUniform([batch, inputSize, inputSize, 3], -1, 1) as tf.Tensor4D;
   const once = async () => {
-    const output = tf.tidy(() => model.embed(x));
+    const output = tf.tidy(() => (path === 'app' ? model.embed(x) : teachableMachineEmbed(model, x)));
     await output.data();
     output.dispose();
   };
@@ -98,6 +109,7 @@ export async function profileEmbedding(batch: number, repeats = 5): Promise<Embe
       total += ms;
     }
     return {
+      path,
       batch,
       wallMsPerImage: walls[Math.floor(repeats / 2)] / batch,
       kernelMsPerImage: total / batch,

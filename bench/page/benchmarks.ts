@@ -177,7 +177,7 @@ const benchmarks = {
     const baseline = await import('./baseline');
     await baseline.startBaseline(backend, DEFAULT_BACKBONE_ID);
     const profiles = [];
-    for (const batch of batches) profiles.push(await baseline.profileEmbedding(batch));
+    for (const path of ['layers', 'app'] as const) for (const batch of batches) profiles.push(await baseline.profileEmbedding(path, batch));
     return profiles;
   },
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { foldedForward, type FoldedForward } from './foldedBackbone';
 import { publicFileUrl, type BackboneSpec } from './backbones';
 import { HEAD_LAYER_NAMES } from './head';
 
@@ -76,11 +77,28 @@ export function wrapBackbone(spec: BackboneSpec, model: tf.LayersModel | tf.Grap
     ? (tf.layers.globalAveragePooling2d({ name: HEAD_LAYER_NAMES.pool }).apply(feature) as tf.SymbolicTensor)
     : feature;
   const featureModel = tf.model({ name: `${spec.id}_features`, inputs: model.inputs, outputs: pooled });
+  // Embedding runs the folded pass (batch norm inside the convolutions); the feature
+  // model stays for fine-tuning and the export. A model folding cannot handle runs as is.
+  let folded: FoldedForward | null = null;
+  try {
+    folded = foldedForward(model, spec.featureNode);
+  } catch {
+    folded = null;
+  }
   return {
     spec,
     source,
     featureModel,
-    embed: (images) => featureModel.predict(images) as tf.Tensor2D,
-    dispose: () => model.dispose(),
+    embed: (images) =>
+      folded
+        ? tf.tidy(() => {
+            const out = folded!.run(images);
+            return (spec.pooled ? tf.mean(out, [1, 2]) : out.reshape([images.shape[0], -1])) as tf.Tensor2D;
+          })
+        : (featureModel.predict(images) as tf.Tensor2D),
+    dispose: () => {
+      folded?.dispose();
+      model.dispose();
+    },
   };
 }
