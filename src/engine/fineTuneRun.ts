@@ -8,6 +8,7 @@ import type { LoadedBackbone } from '../ml/backbone';
 import { augmentBatch, sampleAugmentParams, valueRange, type AugmentParams } from '../ml/augment';
 import { createRng } from '../ml/random';
 import { augmentedTailInputs, cachedTailInputs, cachedViewTailInputs, fineTuneTail, missingKernelOf, splitForFineTuning, type FineTuneResult, type TailSplit } from '../ml/fineTune';
+import { foldedForward } from '../ml/foldedBackbone';
 import { rgbaBatchToTensor, scaleFunction } from '../ml/preprocess';
 import type { HeadWeights } from '../ml/initialWeights';
 import type { TrainSettings } from '../ml/settings';
@@ -50,6 +51,8 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
     `Fine-tuned ${tailSplit.trainableLayers.length} backbone layers (${tailSplit.trainableLayers.join(', ')}) at learning rate ${settings.fineTuneLearningRate}.`,
   ];
   const owned: tf.Tensor[] = [];
+  // The frozen prefix only ever runs forward: the folded pass does that in fewer kernels.
+  const prefix = tailSplit.prefix ? foldedForward(backbone.featureModel!, tailSplit.cutLayer) : null;
   try {
     const pixels: Uint8ClampedArray[] = [];
     request.onProgress({ phase: 'embedding', done: 0, total: request.ids.length });
@@ -71,7 +74,7 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
         parts.push(
           tf.tidy(() => {
             const x = params ? augmentBatch(images(batch), params.slice(start, start + PREFIX_BATCH), range) : images(batch);
-            return tailSplit.prefix ? (tailSplit.prefix.predict(x) as tf.Tensor) : x;
+            return prefix ? prefix.run(x) : x;
           }),
         );
         request.onProgress({ phase, done: Math.min(rows.length, start + PREFIX_BATCH), total: rows.length });
@@ -106,7 +109,7 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
         `Each training image was augmented ${views} times before training (the frozen layers ran once per view); every batch used the original or one of its views at random.`,
       );
     } else {
-      inputs = augmentedTailInputs(images, tailSplit.prefix, settings.augmentation, range, validationActivations);
+      inputs = augmentedTailInputs(images, prefix && ((x) => prefix.run(x)), settings.augmentation, range, validationActivations);
       notes.push(
         views > 0
           ? `Training images were augmented per batch: ${views} cached views per image would need ${Math.round(viewBytes / 2 ** 20)} MB.`
@@ -143,6 +146,7 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
     throw error;
   } finally {
     tf.dispose(owned);
+    prefix?.dispose();
   }
 }
 

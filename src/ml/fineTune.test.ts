@@ -91,7 +91,7 @@ describe('fine-tuning', () => {
     const before = tf.memory().numTensors;
     const dataSplit = stratifiedSplit(labels, 0.25, 1);
     const valActs = tf.tidy(() => split.prefix!.predict(tf.gather(images, dataSplit.validation)) as tf.Tensor);
-    const inputs = augmentedTailInputs((rows) => tf.gather(images, rows), split.prefix, DEFAULT_AUGMENTATION, [-1, 1], valActs);
+    const inputs = augmentedTailInputs((rows) => tf.gather(images, rows), (x) => split.prefix!.predict(x) as tf.Tensor, DEFAULT_AUGMENTATION, [-1, 1], valActs);
     const result = await fineTuneTail(split.tail, inputs, labels, dataSplit, 2, { ...DEFAULT_TRAIN_SETTINGS, epochs: 3, batchSize: 4 });
     expect(result.history).toHaveLength(3);
     result.head.dispose();

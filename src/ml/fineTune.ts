@@ -216,7 +216,7 @@ export function cachedViewTailInputs(
  */
 export function augmentedTailInputs(
   images: (rows: number[]) => tf.Tensor4D,
-  prefix: tf.LayersModel | null,
+  prefix: ((images: tf.Tensor4D) => tf.Tensor) | null,
   augmentation: AugmentSettings,
   range: readonly [number, number],
   validation: tf.Tensor | null,
@@ -225,7 +225,7 @@ export function augmentedTailInputs(
     trainBatch: (rows, rng) => {
       const params = rows.map(() => sampleAugmentParams(augmentation, rng));
       const augmented = augmentBatch(images(rows), params, range);
-      return prefix ? (prefix.predict(augmented) as tf.Tensor) : augmented;
+      return prefix ? prefix(augmented) : augmented;
     },
     validation,
   };
