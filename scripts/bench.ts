@@ -7,6 +7,8 @@
  *   npm run bench -- --backend webgl --images 48 --runs 3
  *   npm run bench -- --data /path/to/imagefolder --json
  *   npm run bench -- --quick --runs 1          # tiny sizes (the smoke test)
+ *   npm run bench -- --scaling 250,500,1000,2000 --backend auto --runs 1
+ *                                              # only: import + embed time per image count
  *
  * Prints a markdown table (stdout; with --json only the JSON goes to stdout)
  * and writes the same figures to bench/results/<timestamp>-<backend>.json.
@@ -20,8 +22,9 @@ import { build, preview } from 'vite';
 import { CHROMIUM_ARGS } from '../playwright.config';
 import { trainingSet } from '../e2e/fixtures';
 import { isBackendName, type BackendName } from '../src/engine/api';
+import { describeBackend } from '../src/state/backendChoice';
 import { mainThreadLongTasks } from './benchTrace';
-import { figuresToJson, markdownTable, missingNumbers, REQUIRED_KEYS, type Figure } from './benchReport';
+import { figuresToJson, markdownTable, missingNumbers, REQUIRED_KEYS, summarise, type Figure } from './benchReport';
 import type { BenchImage } from '../bench/page/benchmarks';
 import type { Responsiveness } from '../bench/page/responsiveness';
 
@@ -43,11 +46,16 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** Records a Chromium trace of the first run's worker embedding and training to this file. */
     trace: { type: 'string' },
+    /** Image counts, e.g. 250,500,1000,2000: times only import + embedding of each, to see the cost per image stay flat. */
+    scaling: { type: 'string' },
   },
 });
 
-if (!isBackendName(args.backend)) throw new Error(`--backend must be webgpu, webgl, wasm or cpu (got "${args.backend}")`);
-const backend: BackendName = args.backend;
+/** `auto`: the engine measures the backends and uses the fastest, as the app does without ?backend=. */
+if (args.backend !== 'auto' && !isBackendName(args.backend)) {
+  throw new Error(`--backend must be webgpu, webgl, wasm, cpu or auto (got "${args.backend}")`);
+}
+const requestedBackend: BackendName | undefined = args.backend === 'auto' ? undefined : (args.backend as BackendName);
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
 const port = Number(args.port ?? process.env.PORT ?? 0);
@@ -57,6 +65,9 @@ const sizes = args.quick
   ? { images: 12, epochs: 2, previewSeconds: 1.5, leakImages: 6, leakEpochs: 1 }
   : { images: 200, epochs: 50, previewSeconds: 6, leakImages: 24, leakEpochs: 5 };
 if (args.images) sizes.images = Number(args.images);
+const scalingCounts = args.scaling?.split(',').map(Number) ?? [];
+if (scalingCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--scaling takes positive image counts, e.g. 250,500,1000,2000');
+if (scalingCounts.length > 0) sizes.images = Math.max(...scalingCounts);
 sizes.leakImages = Math.min(sizes.leakImages, sizes.images);
 
 // ---------------------------------------------------------------- build
@@ -164,7 +175,7 @@ async function timeToInteractive(browser: import('@playwright/test').Browser, ba
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    await page.goto(`${baseUrl}/?backend=${backend}`);
+    await page.goto(requestedBackend ? `${baseUrl}/?backend=${requestedBackend}` : `${baseUrl}/`);
     const handle = await page.waitForFunction(
       () => {
         const train = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Train');
@@ -180,12 +191,104 @@ async function timeToInteractive(browser: import('@playwright/test').Browser, ba
   }
 }
 
+// ---------------------------------------------------------------- results
+
+/** Writes bench/results/<timestamp>-<backend>.json (or --out-dir); returns its path relative to the working directory. */
+function writeResults(json: Record<string, unknown>, usedBackend: string): string {
+  mkdirSync(args['out-dir'], { recursive: true });
+  const outFile = join(args['out-dir'], `${new Date().toISOString().replace(/[:.]/g, '-')}-${usedBackend}.json`);
+  writeFileSync(outFile, `${JSON.stringify(json, null, 2)}\n`);
+  return relative(process.cwd(), outFile);
+}
+
+/** The table on stdout; with --json the table goes to stderr and only the JSON to stdout. */
+function report(table: string, json: Record<string, unknown>): void {
+  if (args.json) {
+    console.error(table);
+    console.log(JSON.stringify(json, null, 2));
+  } else {
+    console.log(table);
+  }
+}
+
+// ---------------------------------------------------------------- embedding cost per image count
+
+/**
+ * `--scaling 250,500,1000,2000`: imports and embeds the first N images in the
+ * worker for each N (the app's pipeline, fresh samples each time, so nothing is
+ * cached) and reports seconds and milliseconds per image. Linear cost shows as
+ * a flat ms/image column.
+ */
+async function embeddingScaling(page: Page, header: { backend: BackendName; chromium: string; notes: string[] }): Promise<void> {
+  const counts = [...new Set(scalingCounts)].sort((a, b) => a - b);
+  // Not timed: the first batches also pay for start-up (V8 tiering the WASM kernels up, JIT of the pipeline).
+  const warmUp = Math.min(64, counts[0]);
+  log(`warm-up: ${warmUp} images…`);
+  await page.evaluate((count) => window.benchmarks.embedPipeline(count), warmUp);
+  const measured = new Map(counts.map((n) => [n, { importSeconds: [] as number[], embedSeconds: [] as number[] }]));
+  for (let run = 1; run <= runs; run++) {
+    for (const n of counts) {
+      const result = await page.evaluate((count) => window.benchmarks.embedPipeline(count), n);
+      if (result.count !== n) throw new Error(`${n - result.count} of ${n} images were rejected by the import`);
+      const embedSeconds = result.seconds - result.importSeconds;
+      measured.get(n)!.importSeconds.push(result.importSeconds);
+      measured.get(n)!.embedSeconds.push(embedSeconds);
+      log(`run ${run}/${runs}: ${n} images: import ${result.importSeconds.toFixed(1)} s, embed ${embedSeconds.toFixed(1)} s (${((embedSeconds * 1000) / n).toFixed(1)} ms/image)`);
+    }
+  }
+  const perImage = (seconds: number[], n: number) => seconds.map((s) => (s * 1000) / n);
+  const [smallest, largest] = [counts[0], counts.at(-1)!];
+  const figures: Figure[] = counts.flatMap((n) => {
+    const { importSeconds, embedSeconds } = measured.get(n)!;
+    const totalSeconds = importSeconds.map((s, run) => s + embedSeconds[run]);
+    return [
+      { key: `scaling.n${n}.importSeconds`, label: `Import ${n} images`, unit: 's', values: importSeconds },
+      { key: `scaling.n${n}.embedSeconds`, label: `Embed ${n} images`, unit: 's', values: embedSeconds },
+      { key: `scaling.n${n}.embedMsPerImage`, label: `Embed, per image (${n})`, unit: 'ms', values: perImage(embedSeconds, n) },
+      { key: `scaling.n${n}.pipelineMsPerImage`, label: `Import + embed, per image (${n})`, unit: 'ms', values: perImage(totalSeconds, n) },
+    ];
+  });
+  const embedPerImage = (n: number) => perImage(measured.get(n)!.embedSeconds, n);
+  figures.push({
+    key: 'scaling.perImageRatio',
+    label: `Embed ms/image at ${largest} over ${smallest} images (1 = linear)`,
+    unit: '×',
+    values: embedPerImage(largest).map((ms, run) => ms / embedPerImage(smallest)[run]),
+  });
+  const json = figuresToJson(figures, {
+    backend: header.backend,
+    chromium: header.chromium,
+    date: new Date().toISOString(),
+    options: { runs, counts, data: args.data ?? 'generated', backend: args.backend },
+    method: 'per count: engine.importFiles in chunks of 16 (decode, check, thumbnail), then engine.embedSamples on fresh samples (no cache); medians over runs',
+    notes: header.notes,
+  });
+  const median = (values: number[]) => summarise(values).median;
+  const rows = counts.map((n) => {
+    const { importSeconds, embedSeconds } = measured.get(n)!;
+    const [imp, emb] = [median(importSeconds), median(embedSeconds)];
+    return `| ${n} | ${imp.toFixed(1)} | ${emb.toFixed(1)} | ${((emb * 1000) / n).toFixed(1)} | ${(((imp + emb) * 1000) / n).toFixed(1)} |`;
+  });
+  const table = [
+    '| Images | Import s | Embed s | Embed ms/image | Import + embed ms/image |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+  const ratio = median(figures.at(-1)!.values);
+  const outFile = writeResults(json, header.backend);
+  report(
+    `${table}\n\nEmbedding cost per image at ${largest} images is ${ratio.toFixed(2)}× that at ${smallest} (1.00 = linear). ` +
+      `Backend ${header.backend}, Chromium ${header.chromium}, ${runs} run(s), medians. ${header.notes.join(' ')}\nJSON: ${outFile}`,
+    json,
+  );
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
   await ensureBuilt();
   const { classNames, files } = loadData(sizes.images);
-  log(`${files.length} images over ${classNames.length} classes (${args.data ?? 'generated'}), backend ${backend}, ${runs} run(s)`);
+  log(`${files.length} images over ${classNames.length} classes (${args.data ?? 'generated'}), backend ${args.backend}, ${runs} run(s)`);
 
   const server = await preview({ root, logLevel: 'warn', preview: { port, strictPort: true, host: 'localhost' } });
   const baseUrl = server.resolvedUrls!.local[0].replace(/\/$/, '');
@@ -208,18 +311,23 @@ async function main() {
     await page.goto(`${baseUrl}/bench/harness.html`);
     await page.waitForFunction(() => document.body.dataset.ready === 'true');
     const images: BenchImage[] = files.map(({ url, name, label }) => ({ url, name, label }));
-    const status = await page.evaluate((options) => window.benchmarks.init(options), { backend, images, classNames });
+    const status = await page.evaluate((options) => window.benchmarks.init(options), { backend: requestedBackend, images, classNames });
     const notes: string[] = [...status.notes];
-    if (status.backend !== backend) notes.push(`The worker fell back to ${status.backend}; figures are for ${status.backend}.`);
+    if (requestedBackend && status.backend !== requestedBackend) notes.push(`The worker fell back to ${status.backend}; figures are for ${status.backend}.`);
+    if (!requestedBackend) notes.push(`${describeBackend(status)}, as measured by the engine.`);
     log(`engine backend: ${status.backend}`, status.notes.join(' '));
     if (args.profile) {
       const profiles = await page.evaluate(() => window.benchmarks.profileEmbedding([1, 8]));
       for (const p of profiles) {
         const top = p.top.map((k) => `${k.name} ${(k.share * 100).toFixed(0)}%`).join(', ');
         console.log(
-          `${backend}, ${p.path === 'app' ? 'app (folded)' : 'layers (Teachable Machine)'}, batch ${p.batch}: ${p.wallMsPerImage.toFixed(1)} ms/image wall, ${p.kernelMsPerImage.toFixed(1)} ms/image in ${p.kernels} kernels (${((p.kernelMsPerImage / p.wallMsPerImage) * 100).toFixed(0)}% of wall); top kernels: ${top}`,
+          `${status.backend}, ${p.path === 'app' ? 'app (folded)' : 'layers (Teachable Machine)'}, batch ${p.batch}: ${p.wallMsPerImage.toFixed(1)} ms/image wall, ${p.kernelMsPerImage.toFixed(1)} ms/image in ${p.kernels} kernels (${((p.kernelMsPerImage / p.wallMsPerImage) * 100).toFixed(0)}% of wall); top kernels: ${top}`,
         );
       }
+      return;
+    }
+    if (scalingCounts.length > 0) {
+      await embeddingScaling(page, { backend: status.backend, chromium: browser.version(), notes });
       return;
     }
 
@@ -350,16 +458,8 @@ async function main() {
     const missing = missingNumbers(json, REQUIRED_KEYS);
     if (missing.length > 0) notes.push(`Not measured: ${missing.join(', ')}`);
 
-    mkdirSync(args['out-dir'], { recursive: true });
-    const outFile = join(args['out-dir'], `${new Date().toISOString().replace(/[:.]/g, '-')}-${status.backend}.json`);
-    writeFileSync(outFile, `${JSON.stringify(json, null, 2)}\n`);
-    const table = `${markdownTable(figures)}\n\nBackend ${status.backend}, Chromium ${browser.version()}, ${files.length} images, ${runs} run(s). ${notes.join(' ')}\nJSON: ${relative(process.cwd(), outFile)}`;
-    if (args.json) {
-      console.error(table);
-      console.log(JSON.stringify(json, null, 2));
-    } else {
-      console.log(table);
-    }
+    const outFile = writeResults(json, status.backend);
+    report(`${markdownTable(figures)}\n\nBackend ${status.backend}, Chromium ${browser.version()}, ${files.length} images, ${runs} run(s). ${notes.join(' ')}\nJSON: ${outFile}`, json);
   } finally {
     await browser.close();
     await server.close();

@@ -128,26 +128,31 @@ declare global {
 }
 
 const benchmarks = {
-  async init(options: { backend: BackendName; images: BenchImage[]; classNames: string[] }) {
-    backend = options.backend;
+  /** Without `backend`, the engine measures the backends and picks the fastest, as the app does by default. */
+  async init(options: { backend?: BackendName; images: BenchImage[]; classNames: string[] }) {
     classNames = options.classNames;
     images = await Promise.all(
       options.images.map(async ({ url, name, label }) => ({ blob: await (await fetch(url)).blob(), name, label })),
     );
-    const status = await engine.start({ backend, appBase: import.meta.env.BASE_URL });
+    const status = await engine.start({ backend: options.backend, appBase: import.meta.env.BASE_URL });
+    backend = options.backend ?? status.backend;
     await engine.useBackbone(DEFAULT_BACKBONE_ID);
     return status;
   },
 
-  /** Import (decode, check, thumbnail) and embed every image in the worker, as a drop followed by Train does. */
-  async embedPipeline(): Promise<Timed & { importSeconds: number; count: number }> {
+  /**
+   * Import (decode, check, thumbnail) and embed every image in the worker, as a drop
+   * followed by Train does; or only the first `count` images (classes taken in turn).
+   */
+  async embedPipeline(count?: number): Promise<Timed & { importSeconds: number; count: number }> {
     const previous = embeddedSamples.map((s) => s.id);
     embeddedSamples = [];
     await engine.removeSamples(previous);
+    const subset = count === undefined ? images : balanced(count);
     let importSeconds = 0;
     const { result, responsiveness } = await measured(async () => {
       const started = performance.now();
-      const samples = await importIntoEngine(images);
+      const samples = await importIntoEngine(subset);
       importSeconds = (performance.now() - started) / 1000;
       const finished = await engine.embedSamples(
         samples.map((s) => s.id),

@@ -189,10 +189,11 @@ class Engine implements EngineApi {
   /** Keeps a sample's file, makes its thumbnail from the already decoded bitmap and queues it for saving. */
   private async storeSample(file: Blob, bitmap: ImageBitmap, name: string, toStore: NewSample[]): Promise<AcceptedSample> {
     const id = crypto.randomUUID();
-    const accepted = { id, name, thumbnail: await thumbnailOf(bitmap), width: bitmap.width, height: bitmap.height };
+    const thumbnail = await thumbnailOf(bitmap);
+    const { width, height } = bitmap;
     this.samples.set(id, file);
-    toStore.push({ ...accepted, bytes: file });
-    return accepted;
+    toStore.push({ id, name, bytes: file, thumbnail, width, height });
+    return { id, name, thumbUrl: await dataUrlOf(thumbnail), width, height };
   }
 
   /** Saves an import chunk in one transaction; if storage is full, the chunk is dropped and earlier ones stay. */

@@ -92,7 +92,7 @@ async function importGroups(groups: { classId: string; files: File[] }[]): Promi
       for (let start = 0; start < files.length && !importCancelled; start += IMPORT_CHUNK) {
         const chunk = await Promise.all(files.slice(start, start + IMPORT_CHUNK).map(toIncoming));
         const result = await getEngine().importFiles(chunk);
-        const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name, thumbUrl: URL.createObjectURL(a.thumbnail) }));
+        const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name, thumbUrl: a.thumbUrl }));
         if (useProject.getState().classes.some((c) => c.id === classId)) useProject.getState().addSamples(classId, samples);
         else void getEngine().removeSamples(samples.map((s) => s.id));
         rejected.push(...result.rejected.map((r) => `Skipped "${r.name}": ${r.reason.replace(/\.+$/, "")}.`));
@@ -130,7 +130,6 @@ export function deleteClass(classId: string): void {
 }
 
 function release(samples: Sample[]): void {
-  samples.forEach((s) => URL.revokeObjectURL(s.thumbUrl));
   void getEngine().removeSamples(samples.map((s) => s.id));
 }
 

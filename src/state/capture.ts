@@ -19,11 +19,10 @@ export async function addCapturedFrames(classId: string, bitmaps: ImageBitmap[])
   const frames = bitmaps.map((bitmap) => ({ bitmap, name: `webcam-${stamp}-${++frameNumber}.jpg` }));
   try {
     const result = await getEngine().importFrames(Comlink.transfer(frames, bitmaps));
-    const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name, thumbUrl: URL.createObjectURL(a.thumbnail) }));
+    const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name, thumbUrl: a.thumbUrl }));
     if (useProject.getState().classes.some((c) => c.id === classId)) useProject.getState().addSamples(classId, samples);
     else {
       // The class was deleted while recording: drop what arrived for it.
-      samples.forEach((s) => URL.revokeObjectURL(s.thumbUrl));
       void getEngine().removeSamples(samples.map((s) => s.id));
       return 0;
     }

@@ -217,7 +217,6 @@ export async function openProject(id: string): Promise<void> {
 
 /** Puts an opened project's document on the page, with the thumbnails it has by sample id. */
 async function showProject(doc: ProjectDoc, thumbnails: Map<string, string>, hasModel: boolean): Promise<void> {
-  useProject.getState().classes.forEach((c) => c.samples.forEach((s) => URL.revokeObjectURL(s.thumbUrl)));
   const classes: ClassInfo[] = doc.classes.map((c) => ({
     id: c.id,
     name: c.name,
@@ -370,8 +369,7 @@ export async function importProjectFile(file: File): Promise<void> {
         const chunk = c.samples.slice(start, start + IMPORT_CHUNK);
         const result = await getEngine().importFromProjectFile(reading.classes.indexOf(c), start, chunk.length);
         classDoc.samples.push(...result.accepted.map((a) => ({ id: a.id, name: a.name })));
-        // Thumbnail URLs a chunk at a time: making thousands at the end would block the page.
-        for (const a of result.accepted) thumbnails.set(a.id, URL.createObjectURL(a.thumbnail));
+        for (const a of result.accepted) thumbnails.set(a.id, a.thumbUrl);
         if (result.storageProblem) failure = result.storageProblem;
         else if (result.rejected.length > 0) failure = `"${result.rejected[0].name}" in class "${c.name}": ${result.rejected[0].reason}.`;
         useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + chunk.length } }));
@@ -386,7 +384,6 @@ export async function importProjectFile(file: File): Promise<void> {
     void getEngine().discardProjectFile();
   }
   if (failure) {
-    thumbnails.forEach((url) => URL.revokeObjectURL(url));
     await deleteStoredProject(doc.id).catch(() => undefined);
     if (previousId) await openProject(previousId);
     session.notify(failure === 'Import cancelled.' ? 'info' : 'error', `"${file.name}" was not imported; nothing was changed. ${failure}`);

@@ -6,22 +6,34 @@ const TILE = 64;
 const GAP = 4;
 const ROW = TILE + GAP;
 
+/** How far outside the viewport a grid starts showing its thumbnails. */
+const NEAR_VIEW_MARGIN = '200px 0px';
+
 /**
  * The class's thumbnails (96 px JPEGs made by the engine), each with a delete
  * button. Only the rows in view are in the page, so a class of thousands of
- * images scrolls smoothly and keeps few images decoded.
+ * images scrolls smoothly and keeps few images decoded; and a grid scrolled out
+ * of the page's view holds none. Every <img> costs the page a fraction of a
+ * millisecond to start loading, so showing a large project must not mount the
+ * visible rows of every class at once (ten classes: ~500 images in one task).
  */
 export function SampleGrid({ samples, onDelete }: { samples: Sample[]; onDelete(id: string): void }) {
   const scroller = useRef<HTMLDivElement>(null);
   const [columns, setColumns] = useState(4);
+  const [nearView, setNearView] = useState(false);
   useLayoutEffect(() => {
     const element = scroller.current;
     if (!element) return;
     const measure = () => setColumns(Math.max(1, Math.floor((element.clientWidth + GAP) / ROW)));
     measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
+    const resizes = new ResizeObserver(measure);
+    resizes.observe(element);
+    const visibility = new IntersectionObserver(([entry]) => setNearView(entry.isIntersecting), { rootMargin: NEAR_VIEW_MARGIN });
+    visibility.observe(element);
+    return () => {
+      resizes.disconnect();
+      visibility.disconnect();
+    };
   }, [samples.length > 0]);
   const rows = Math.ceil(samples.length / columns);
   const virtualizer = useVirtualizer({
@@ -34,7 +46,7 @@ export function SampleGrid({ samples, onDelete }: { samples: Sample[]; onDelete(
   return (
     <div ref={scroller} className="sample-scroller">
       <ul className="sample-grid" aria-label="Images" style={{ height: virtualizer.getTotalSize() }}>
-        {virtualizer.getVirtualItems().flatMap((row) =>
+        {(nearView ? virtualizer.getVirtualItems() : []).flatMap((row) =>
           samples.slice(row.index * columns, (row.index + 1) * columns).map((s, column) => (
             <li key={s.id} className="sample" style={{ top: row.start, left: column * ROW }}>
               <img src={s.thumbUrl} alt={s.name} title={s.name} width={TILE} height={TILE} decoding="async" />

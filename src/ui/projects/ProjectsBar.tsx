@@ -43,7 +43,10 @@ export function ProjectsBar() {
                 onChange={(e) => {
                   const file = e.target.files?.[0];
                   e.target.value = '';
-                  if (file) void importProjectFile(file);
+                  if (!file) return;
+                  // The panel would cover the import's progress and its Cancel button.
+                  setOpen(false);
+                  void importProjectFile(file);
                 }}
               />
             </label>
