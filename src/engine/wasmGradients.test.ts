@@ -33,8 +33,11 @@ describe('wasm Conv2DBackpropFilter', () => {
   for (const c of cases) {
     it(`matches the CPU backend for ${c.name}`, async () => {
       const before = tf.memory().numTensors;
+      const dataBefore = tf.backend().numDataIds();
       const onWasm = filterGradient(c, c.strides, c.pad);
       expect(tf.memory().numTensors).toBe(before);
+      // Intermediates made inside the kernel are freed too.
+      expect(tf.backend().numDataIds()).toBe(dataBefore);
       await tf.setBackend('cpu');
       const onCpu = filterGradient(c, c.strides, c.pad);
       await tf.setBackend('wasm');

@@ -34,12 +34,19 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
   let result: TensorInfo;
   if (filterHeight === 1 && filterWidth === 1 && strideHeight === 1 && strideWidth === 1 && (pad === 'same' || pad === 'valid' || pad === 0)) {
     const matMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
+    const transpose = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
     const positions = batch * height * width;
-    result = matMul({
-      inputs: { a: as(x, [1, positions, inChannels]), b: as(dy, [1, positions, outChannels]) } as unknown as tf.NamedTensorInfoMap,
-      backend,
-      attrs: { transposeA: true, transposeB: false },
-    }) as TensorInfo;
+    // WASM's matmul is about twice as slow with transposeA as on an explicitly transposed copy.
+    const xT = transpose({ inputs: { x: as(x, [positions, inChannels]) } as unknown as tf.NamedTensorInfoMap, backend, attrs: { perm: [1, 0] } }) as TensorInfo;
+    try {
+      result = matMul({
+        inputs: { a: as(xT, [1, inChannels, positions]), b: as(dy, [1, positions, outChannels]) } as unknown as tf.NamedTensorInfoMap,
+        backend,
+        attrs: { transposeA: false, transposeB: false },
+      }) as TensorInfo;
+    } finally {
+      backend.disposeData(xT.dataId as tf.DataId);
+    }
   } else if (strideHeight === 1 && strideWidth === 1) {
     const conv3d = tf.getKernel('Conv3DBackpropFilterV2', 'wasm')!.kernelFunc;
     result = conv3d({
