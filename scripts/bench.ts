@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'out-dir': { type: 'string', default: join(root, 'bench', 'results') },
+    /** Frame rate of the generated test video for the live-preview figures. */
+    'video-fps': { type: 'string', default: '60' },
     /** Prints a tf.profile of the backbone (kernel vs wall time, top kernels) at batch 1 and 8, run as layers and as the app runs it, then exits. */
     profile: { type: 'boolean', default: false },
     /** Records a Chromium trace of the first run's worker embedding and training to this file. */
@@ -57,6 +59,8 @@ if (args.backend !== 'auto' && !isBackendName(args.backend)) {
 }
 const requestedBackend: BackendName | undefined = args.backend === 'auto' ? undefined : (args.backend as BackendName);
 const runs = Number(args.runs);
+const videoFps = Number(args['video-fps']);
+if (!(videoFps > 0)) throw new Error('--video-fps must be a positive number');
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
 const port = Number(args.port ?? process.env.PORT ?? 0);
 
@@ -368,7 +372,7 @@ async function main() {
         log(`  trace: ${args.trace}; main-thread long tasks (wall vs CPU ms):`, JSON.stringify(traceLongTasks));
       }
       log(`  trained in ${trained.seconds.toFixed(1)} s; live preview…`);
-      const live = await page.evaluate((seconds) => window.benchmarks.preview(seconds), sizes.previewSeconds);
+      const live = await page.evaluate(([seconds, fps]) => window.benchmarks.preview(seconds, fps), [sizes.previewSeconds, videoFps] as const);
       log(`  ${live.predictionsPerSecond.toFixed(1)} vs naive ${live.naivePredictionsPerSecond.toFixed(1)} predictions/s; main-thread baseline embedding…`);
       const baseline = await page.evaluate(() => window.benchmarks.embedBaseline());
       if (baseline.backend !== status.backend) notes.push(`The main-thread baseline ran on ${baseline.backend}.`);
@@ -439,7 +443,7 @@ async function main() {
       { key: 'leaks.tensorsAfter', label: 'Worker tensors after', unit: '', values: [leaks.after.numTensors] },
       { key: 'startup.initialJsGzipKB', label: 'Initial JavaScript (gzip)', unit: 'KB', values: [initialJs.gzipBytes / 1024], target: { kind: 'max', value: 250 } },
       { key: 'startup.interactiveMs', label: 'Navigation → Train enabled', unit: 'ms', values: perRun.interactiveMs },
-      { key: 'preview.predictionsPerSecond', label: `Live preview, one in flight (${previewSource})`, unit: '/s', values: perRun.previewPps },
+      { key: 'preview.predictionsPerSecond', label: `Live preview, one in flight (${previewSource}, ${videoFps} fps, distinct frames)`, unit: '/s', values: perRun.previewPps },
       { key: 'preview.naivePredictionsPerSecond', label: 'Naive rAF loop awaiting each prediction', unit: '/s', values: perRun.naivePps },
       { key: 'preview.ratio', label: 'Live preview speed-up', unit: '×', values: perRun.previewRatio, target: { kind: 'min', value: 2 } },
     ];
@@ -447,7 +451,7 @@ async function main() {
       backend: status.backend,
       chromium: browser.version(),
       date: new Date().toISOString(),
-      options: { runs, ...sizes, images: files.length, classes: classNames, data: args.data ?? 'generated', quick: args.quick },
+      options: { runs, videoFps, ...sizes, images: files.length, classes: classNames, data: args.data ?? 'generated', quick: args.quick },
       startupFiles: initialJs.files,
       previewMethod:
         'bench-local loops over engine.predict(JPEG frame of a canvas captureStream video); the live-preview API of issue 3 is not on this branch',

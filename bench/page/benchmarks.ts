@@ -84,7 +84,7 @@ async function trainInWorker(samples: { id: string; label: number }[], epochs: n
 }
 
 /** A generated "video": an animated canvas streamed into a <video> element, as a webcam would be. */
-async function videoSource(): Promise<{ source: CanvasImageSource; width: number; height: number; kind: string; stop(): void }> {
+async function videoSource(fps: number): Promise<{ source: CanvasImageSource; width: number; height: number; kind: string; stop(): void }> {
   const canvas = document.createElement('canvas');
   canvas.width = 320;
   canvas.height = 240;
@@ -107,7 +107,7 @@ async function videoSource(): Promise<{ source: CanvasImageSource; width: number
   const video = document.createElement('video');
   video.muted = true;
   video.playsInline = true;
-  video.srcObject = canvas.captureStream(30);
+  video.srcObject = canvas.captureStream(fps);
   document.body.append(video);
   const stop = () => {
     animating = false;
@@ -225,9 +225,10 @@ const benchmarks = {
    * one prediction in flight, small ImageBitmaps transferred to the worker, frames
    * that arrive meanwhile dropped) against a naive requestAnimationFrame loop that
    * encodes each frame and awaits its prediction before asking for the next frame.
+   * Both count predictions of distinct video frames: predicting a frame again adds nothing.
    */
-  async preview(seconds: number) {
-    const video = await videoSource();
+  async preview(seconds: number, fps: number) {
+    const video = await videoSource(fps);
     if (!(video.source instanceof HTMLVideoElement)) throw new Error('captureStream video did not start');
     const element = video.source;
     const canvas = new OffscreenCanvas(video.width, video.height);
@@ -254,10 +255,19 @@ const benchmarks = {
         new Promise<number>((resolve, reject) => {
           const end = performance.now() + seconds * 1000;
           let count = 0;
+          let presented = 0;
+          let lastPredicted = -1;
+          const onFrame: VideoFrameRequestCallback = (_, metadata) => {
+            presented = metadata.presentedFrames;
+            if (performance.now() < end) element.requestVideoFrameCallback(onFrame);
+          };
+          element.requestVideoFrameCallback(onFrame);
           const loop = async () => {
             if (performance.now() >= end) return resolve(count);
+            const frame = presented;
             await engine.predict(await grabFrame());
-            count++;
+            if (frame !== lastPredicted) count++;
+            lastPredicted = frame;
             requestAnimationFrame(() => void loop().catch(reject));
           };
           requestAnimationFrame(() => void loop().catch(reject));
@@ -266,6 +276,7 @@ const benchmarks = {
     video.stop();
     return {
       source: video.kind,
+      fps,
       predictionsPerSecond: pipelined.result / pipelined.responsiveness.seconds,
       naivePredictionsPerSecond: naive.result / naive.responsiveness.seconds,
       responsiveness: pipelined.responsiveness,
