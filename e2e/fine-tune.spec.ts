@@ -58,6 +58,16 @@ test('on WASM, fine-tunes with the app’s own gradient kernel; deeper layers fa
   await expect(
     page.getByRole('note').filter({ hasText: /^The wasm backend has no gradient kernel for DepthwiseConv2dNativeBackpropFilter, so this fine-tuning run used the CPU backend/ }),
   ).toBeVisible({ timeout: 5 * 60_000 });
+
+  // Augmenting while fine-tuning: K cached views of the frozen layers' output by default, or afresh every batch.
+  await page.getByLabel('Fine-tune last layers').fill('2');
+  await page.getByLabel('Augment training images').check();
+  await train(page);
+  await expect(page.getByRole('note').filter({ hasText: /^Each training image was augmented 4 times before training/ })).toBeVisible();
+  await expect(page.getByText(/no gradient kernel/)).toHaveCount(0);
+  await page.getByLabel('When fine-tuning, augment every batch afresh').check();
+  await train(page);
+  await expect(page.getByRole('note').filter({ hasText: /^Training images were augmented afresh for every batch\.$/ })).toBeVisible();
 });
 
 test('a fine-tuned model is saved with the project: after a reload it is ready, predicts the same and exports the same', async ({ page }) => {

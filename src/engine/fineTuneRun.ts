@@ -95,7 +95,7 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
     let inputs;
     if (!settings.augment) {
       inputs = cachedTailInputs(activations, validationActivations);
-    } else if (views > 0 && viewBytes <= VIEW_CACHE_BYTES) {
+    } else if (!settings.augmentEveryBatch && views > 0 && viewBytes <= VIEW_CACHE_BYTES) {
       const rng = createRng(settings.seed);
       const viewRows = split.train.flatMap((row) => new Array<number>(views).fill(row));
       const viewActivations = await runPrefix(viewRows, 'augmenting', viewRows.map(() => sampleAugmentParams(settings.augmentation, rng)));
@@ -111,9 +111,9 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
     } else {
       inputs = augmentedTailInputs(images, prefix && ((x) => prefix.run(x)), settings.augmentation, range, validationActivations);
       notes.push(
-        views > 0
-          ? `Training images were augmented per batch: ${views} cached views per image would need ${Math.round(viewBytes / 2 ** 20)} MB.`
-          : 'Training images were augmented per batch.',
+        settings.augmentEveryBatch || views === 0
+          ? 'Training images were augmented afresh for every batch.'
+          : `Training images were augmented afresh for every batch: ${views} cached views per image would need ${Math.round(viewBytes / 2 ** 20)} MB.`,
       );
     }
     request.onProgress({ phase: 'training', done: 0, total: settings.epochs });

@@ -41,8 +41,13 @@ export interface TrainSettings {
   /** Whether training images are augmented at all (validation images never are). */
   augment: boolean;
   augmentation: AugmentSettings;
-  /** Augmented views precomputed per training image when the backbone is frozen. */
+  /** Augmented views precomputed per training image (as embeddings, or when fine-tuning as the frozen layers' output). */
   augmentViews: number;
+  /**
+   * When fine-tuning: augment every batch afresh and run the frozen layers on it, instead of
+   * drawing from the cached views. More variety, but each epoch runs the whole backbone.
+   */
+  augmentEveryBatch: boolean;
   /** Unfreeze the last k weighted layers of the backbone (0 = frozen backbone). */
   fineTuneLayers: number;
   /** Learning rate for the unfrozen backbone layers; lower than the head's so features are nudged, not wiped. */
@@ -72,6 +77,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   augment: false,
   augmentation: DEFAULT_AUGMENTATION,
   augmentViews: 4,
+  augmentEveryBatch: false,
   fineTuneLayers: 0,
   fineTuneLearningRate: 0.0001,
   initialWeights: 'fresh',

@@ -223,7 +223,8 @@ async function showProject(doc: ProjectDoc, thumbnails: Map<string, string>, has
     samples: c.samples.filter((s) => thumbnails.has(s.id)).map((s) => ({ ...s, thumbUrl: thumbnails.get(s.id)! })),
   }));
   createdAt = doc.createdAt;
-  useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: doc.settings, revision: doc.revision });
+  // Settings added since the project was saved take their defaults.
+  useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: { ...DEFAULT_TRAIN_SETTINGS, ...doc.settings }, revision: doc.revision });
   const training = hasModel ? doc.training : null;
   savedTraining = training;
   useSession.setState({

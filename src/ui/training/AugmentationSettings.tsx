@@ -51,6 +51,15 @@ export function AugmentationSettings({ disabled }: { disabled: boolean }) {
           }
         />
       </label>
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={settings.augmentEveryBatch}
+          disabled={disabled || !settings.augment}
+          onChange={(e) => setSettings({ augmentEveryBatch: e.target.checked })}
+        />
+        When fine-tuning, augment every batch afresh (more variety; each epoch runs the whole backbone)
+      </label>
       <div className="augment-ops">
         {OPERATIONS.map(({ key, label, hint }) => {
           const op = settings.augmentation[key];
