@@ -48,7 +48,7 @@ test('fine-tunes the last 2 backbone layers on WebGL, predicts held-out images a
   expect(weightNames.some((n) => n.startsWith('Conv_1/'))).toBe(true);
 });
 
-test('on WASM, fine-tunes with the app’s own gradient kernel; deeper layers fall back to the CPU and say so', async ({ page }) => {
+test('on WASM, fine-tunes with the app’s own gradient kernel, with cached or per-batch augmentation; deeper layers fall back to the CPU and say so', async ({ page }) => {
   await fineTuneTwoLayers(page, 'wasm', 12);
   await expect(page.getByText(/no gradient kernel/)).toHaveCount(0);
   // Six layers reach block 16's depthwise convolution, whose gradient WASM lacks.
