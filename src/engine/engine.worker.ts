@@ -21,6 +21,7 @@ import { augmentationKey, augmentationPreview, embedAugmentedViews } from './aug
 import { runFineTune } from './fineTuneRun';
 import { validationReportOf } from './report';
 import { prefixModel, type TailSplit } from '../ml/fineTune';
+import { foldedForward, type FoldedForward } from '../ml/foldedBackbone';
 import { trainHead } from '../ml/train';
 import type {
   AcceptedSample,
@@ -63,6 +64,8 @@ class Engine implements EngineApi {
   /** backboneId → sampleId → embedding. Survives backbone switches so switching back is free. */
   private readonly embeddings = new Map<string, Map<string, Float32Array>>();
   private trained: TrainedModel | null = null;
+  /** The current fine-tuned model's folded frozen prefix (see foldedPrefix). */
+  private prefixCache: { tuned: TailSplit; backbone: LoadedBackbone; prefix: FoldedForward } | null = null;
   /** augmentationKey → sampleId → embeddings of its augmented views (only the latest key is kept). */
   private augmentedViews: { key: string; views: Map<string, Float32Array[]> } | null = null;
   private cancelRequested = false;
@@ -655,11 +658,25 @@ class Engine implements EngineApi {
    * through the backbone (or its frozen prefix and fine-tuned tail) and the head. Call it inside tf.tidy.
    */
   private classifierFor(trained: TrainedModel, backbone: LoadedBackbone): (input: tf.Tensor4D) => tf.Tensor2D {
-    const tuned = trained.fineTuned && this.fineTunedParts(trained.fineTuned, backbone);
+    const tuned = trained.fineTuned;
+    const prefix = tuned ? this.foldedPrefix(tuned, backbone) : null;
     return (input) => {
-      const features = tuned ? (tuned.tail.predict(tuned.prefix ? (tuned.prefix.predict(input) as tf.Tensor) : input) as tf.Tensor) : backbone.embed(input);
+      const features = tuned ? (tuned.tail.predict(prefix ? prefix.run(input) : input) as tf.Tensor) : backbone.embed(input);
       return trained.head.predict(features) as tf.Tensor2D;
     };
+  }
+
+  /**
+   * The fine-tuned model's frozen prefix as a folded pass, built once per model and
+   * backbone rather than per prediction (the live preview classifies every frame).
+   */
+  private foldedPrefix(tuned: TailSplit, backbone: LoadedBackbone): FoldedForward | null {
+    if (!tuned.prefix) return null;
+    if (this.prefixCache?.tuned !== tuned || this.prefixCache.backbone !== backbone) {
+      this.prefixCache?.prefix.dispose();
+      this.prefixCache = { tuned, backbone, prefix: foldedForward(backbone.featureModel!, tuned.cutLayer) };
+    }
+    return this.prefixCache.prefix;
   }
 
   /** Backbone + head on model-sized pixels; one row of class probabilities per image. */
@@ -730,6 +747,8 @@ class Engine implements EngineApi {
   }
 
   private replaceTrainedWithoutSaving(next: TrainedModel | null): void {
+    this.prefixCache?.prefix.dispose();
+    this.prefixCache = null;
     this.trained?.head.dispose();
     this.trained?.fineTuned?.dispose();
     this.trained = next;
