@@ -295,36 +295,28 @@ async function classesWithBytes() {
 }
 
 /** Saves `<project>.zip`: project.json and every image, in class folders, with its original bytes. */
-export async function exportProject(): Promise<void> {
+export function exportProject(): Promise<void> {
   const project = useProject.getState();
-  useSession.setState({ busy: 'exporting' });
-  try {
-    const zip = buildProjectZip({
-      name: project.name,
-      backboneId: project.backboneId,
-      settings: project.settings,
-      classes: await classesWithBytes(),
-    });
-    saveBlob(new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), `${slug(project.name)}.transfer-studio.zip`);
-  } catch (error) {
-    useSession.getState().notify('error', `The project could not be exported: ${messageOf(error)}`);
-  } finally {
-    useSession.setState({ busy: null });
-  }
+  return saveZip('project', `${slug(project.name)}.transfer-studio.zip`, async () =>
+    buildProjectZip({ name: project.name, backboneId: project.backboneId, settings: project.settings, classes: await classesWithBytes() }),
+  );
 }
 
 /** Saves an ImageFolder zip (`<class>/<file>`, or `train/` and `validation/` with the training split). */
-export async function exportDataset(withSplit: boolean): Promise<void> {
+export function exportDataset(withSplit: boolean): Promise<void> {
   const project = useProject.getState();
+  return saveZip('dataset', `${slug(project.name)}-dataset.zip`, async () =>
+    buildDatasetZip(await classesWithBytes(), { validationSplit: withSplit ? project.settings.validationSplit : 0, seed: project.settings.seed }),
+  );
+}
+
+/** Builds a zip while the app shows it is exporting, and downloads it; a failure becomes a message naming `what`. */
+async function saveZip(what: string, fileName: string, build: () => Promise<Uint8Array>): Promise<void> {
   useSession.setState({ busy: 'exporting' });
   try {
-    const zip = buildDatasetZip(await classesWithBytes(), {
-      validationSplit: withSplit ? project.settings.validationSplit : 0,
-      seed: project.settings.seed,
-    });
-    saveBlob(new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), `${slug(project.name)}-dataset.zip`);
+    saveBlob(new Blob([(await build()) as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), fileName);
   } catch (error) {
-    useSession.getState().notify('error', `The dataset could not be exported: ${messageOf(error)}`);
+    useSession.getState().notify('error', `The ${what} could not be exported: ${messageOf(error)}`);
   } finally {
     useSession.setState({ busy: null });
   }
