@@ -12,6 +12,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { LoadedBackbone } from '../ml/backbone';
 import type { BackendMeasurement, BackendName, EngineStatus } from './api';
+import { missingKernelOf } from '../ml/fineTune';
 import { registerWasmGradients } from './wasmGradients';
 
 // Before any backend runs: lets fine-tuning take its gradient steps on WASM too.
@@ -198,14 +199,18 @@ export async function measureBackends(key: string, load: () => Promise<LoadedBac
  * Runs a step; if the active backend lacks a kernel it needs (WASM has no
  * depthwise-convolution gradients, for instance), runs the step again on CPU and says so.
  */
-export async function withKernelFallback<T>(step: () => Promise<T>, onNote: (note: string) => void): Promise<T> {
+export async function withKernelFallback<T>(
+  step: () => Promise<T>,
+  onNote: (note: string) => void,
+  describe = (backend: string, kernel: string) => `The ${backend} backend has no ${kernel} kernel, which this step needs, so it ran on cpu instead (slower).`,
+): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(error instanceof Error ? error.message : '');
-    if (!missing || missing[2] === 'cpu') throw error;
+    const missing = missingKernelOf(error);
     const previous = tf.getBackend();
-    onNote(`The ${missing[2]} backend has no ${missing[1]} kernel, which this step needs, so it ran on cpu instead (slower).`);
+    if (!missing || previous === 'cpu') throw error;
+    onNote(describe(previous, missing));
     await tf.setBackend('cpu');
     try {
       return await step();

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedBackbone } from '../ml/backbone';
 import { augmentBatch, sampleAugmentParams, valueRange, type AugmentParams } from '../ml/augment';
 import { createRng } from '../ml/random';
-import { augmentedTailInputs, cachedTailInputs, cachedViewTailInputs, fineTuneTail, missingKernelOf, splitForFineTuning, type FineTuneResult, type TailSplit } from '../ml/fineTune';
+import { augmentedTailInputs, cachedTailInputs, cachedViewTailInputs, fineTuneTail, splitForFineTuning, type FineTuneResult, type TailSplit } from '../ml/fineTune';
+import { withKernelFallback } from './backend';
 import { foldedForward } from '../ml/foldedBackbone';
 import { rgbaBatchToTensor, scaleFunction } from '../ml/preprocess';
 import type { HeadWeights } from '../ml/initialWeights';
@@ -118,24 +119,13 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
     }
     request.onProgress({ phase: 'training', done: 0, total: settings.epochs });
     const train = () => fineTuneTail(tailSplit.tail, inputs, request.labels, split, request.numClasses, settings, request.callbacks, request.initialHead);
-    let result: FineTuneResult;
-    try {
-      result = await train();
-    } catch (error) {
-      const missing = missingKernelOf(error);
-      const backend = tf.getBackend();
-      if (!missing || backend === 'cpu') throw error;
-      notes.push(
-        `The ${backend} backend has no gradient kernel for ${missing}, so this fine-tuning run used the CPU backend (slower). ` +
-          'Use WebGL or WebGPU to fine-tune faster.',
-      );
-      await tf.setBackend('cpu');
-      try {
-        result = await train();
-      } finally {
-        await tf.setBackend(backend);
-      }
-    }
+    const result = await withKernelFallback(
+      train,
+      (note) => notes.push(note),
+      (backend, kernel) =>
+        `The ${backend} backend has no gradient kernel for ${kernel}, so this fine-tuning run used the CPU backend (slower). ` +
+        'Use WebGL or WebGPU to fine-tune faster.',
+    );
     if (result.stopped) {
       result.head.dispose();
       return dispose(tailSplit);
