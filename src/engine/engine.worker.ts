@@ -58,6 +58,7 @@ type TrainedModel = SavedModel;
 
 class Engine implements EngineApi {
   private options: EngineOptions | null = null;
+  private starting: Promise<EngineStatus> | null = null;
   private status: EngineStatus | null = null;
   private backbone: LoadedBackbone | null = null;
   private readonly samples = new Map<string, Blob>();
@@ -83,9 +84,27 @@ class Engine implements EngineApi {
   private explanationsRequested = 0;
   private explanationsCancelled = 0;
 
-  async start(options: EngineOptions): Promise<EngineStatus> {
+  start(options: EngineOptions): Promise<EngineStatus> {
+    this.options ??= options;
+    this.starting ??= this.activateBackend(options).catch((error) => {
+      this.starting = null;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  /**
+   * Resolves once start() has a backend running. Everything that makes tensors waits
+   * for it: the page may ask for a prediction (restoring the saved model) while the
+   * backend is still initialising, and tfjs throws if a tensor is made before that.
+   */
+  private async backendStarted(): Promise<void> {
+    if (!this.starting) throw new Error('The engine has not been started');
+    await this.starting;
+  }
+
+  private async activateBackend(options: EngineOptions): Promise<EngineStatus> {
     if (this.status) return this.status;
-    this.options = options;
     if (options.backend) {
       this.status = await useForcedBackend(options.backend);
       return this.status;
@@ -130,7 +149,7 @@ class Engine implements EngineApi {
 
   private async loadBackbone(id: string, onProgress?: (progress: Progress) => void): Promise<LoadedBackbone> {
     if (this.backbone?.spec.id === id) return this.backbone;
-    if (!this.options) throw new Error('The engine has not been started');
+    await this.backendStarted();
     const custom = this.customSpecs.get(id);
     if (custom) {
       const stored = this.customModels.get(custom.modelId)!;
@@ -707,6 +726,7 @@ class Engine implements EngineApi {
 
   /** The trained model, or null; the project's saved model is loaded on first use (tfjs needs the backend chosen first). */
   private async savedOrTrained(): Promise<TrainedModel | null> {
+    await this.backendStarted();
     if (!this.trained) this.trained = await this.storage.loadModel((id) => this.loadBackbone(id));
     return this.trained;
   }
