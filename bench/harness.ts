@@ -3,15 +3,35 @@
  * the same worker pipeline the app uses, driven from page.evaluate.
  */
 import * as Comlink from 'comlink';
-import { getEngine } from '../src/engine/engine';
+import { getBenchEngine } from '../src/engine/engine';
+import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS } from '../src/engine/api';
 // `npm run bench` workloads (window.benchmarks); tfjs for its baselines loads only when one runs.
 import './page/benchmarks';
 
 declare global {
   interface Window {
-    transferStudio: { engine: ReturnType<typeof getEngine>; proxy: typeof Comlink.proxy };
+    transferStudio: { engine: ReturnType<typeof getBenchEngine>; proxy: typeof Comlink.proxy };
   }
 }
 
-window.transferStudio = { engine: getEngine(), proxy: Comlink.proxy };
-document.body.dataset.ready = 'true';
+/** Images go into a project, as in the app: the engine stores them with its document. */
+async function openBenchProject(): Promise<void> {
+  const engine = getBenchEngine();
+  const now = Date.now();
+  const id = `bench-${now}`;
+  await engine.createProject({
+    id,
+    name: 'Benchmark',
+    classes: [],
+    backboneId: DEFAULT_BACKBONE_ID,
+    settings: DEFAULT_TRAIN_SETTINGS,
+    revision: 0,
+    training: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await engine.openProject(id);
+}
+
+window.transferStudio = { engine: getBenchEngine(), proxy: Comlink.proxy };
+void openBenchProject().then(() => (document.body.dataset.ready = 'true'));

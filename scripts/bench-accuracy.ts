@@ -105,7 +105,7 @@ async function main() {
           for (let i = 0; i < paths.length; i += 16) {
             const chunk = paths.slice(i, i + 16);
             const files = await Promise.all(chunk.map(async (path) => ({ file: await fetchBlob(path), name: path })));
-            const imported = await engine.importFiles(files);
+            const imported = await engine.importFiles(files, { classId: name, className: name });
             sampleIds.push(...imported.accepted.map((a) => a.id));
             skipped += imported.rejected.length;
           }

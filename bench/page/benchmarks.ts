@@ -5,7 +5,7 @@
  * tfjs loads on this page only when a baseline runs).
  */
 import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type BackendName, type TrainSettings } from '../../src/engine/api';
-import { getEngine, remoteCallback } from '../../src/engine/engine';
+import { getBenchEngine, remoteCallback } from '../../src/engine/engine';
 import { predictVideoFrame } from '../../src/state/capture';
 import { runLivePredictions } from '../../src/webcam/livePredictions';
 import { measured, type Responsiveness } from './responsiveness';
@@ -29,7 +29,7 @@ interface Timed {
   responsiveness: Responsiveness;
 }
 
-const engine = getEngine();
+const engine = getBenchEngine();
 const IMPORT_CHUNK = 16;
 let backend: BackendName = 'wasm';
 let classNames: string[] = [];
@@ -64,7 +64,8 @@ async function importIntoEngine(subset: LoadedImage[]): Promise<{ id: string; la
   const samples: { id: string; label: number }[] = [];
   for (let start = 0; start < subset.length; start += IMPORT_CHUNK) {
     const chunk = subset.slice(start, start + IMPORT_CHUNK);
-    const { accepted, rejected } = await engine.importFiles(chunk.map(({ blob, name }) => ({ file: blob, name })));
+    // Labels are the benchmark's own; in the engine's project all images sit in one class.
+    const { accepted, rejected } = await engine.importFiles(chunk.map(({ blob, name }) => ({ file: blob, name })), { classId: 'bench', className: 'Bench' });
     if (rejected.length > 0) console.warn('bench: rejected', rejected);
     for (const sample of accepted) samples.push({ id: sample.id, label: labelOf.get(sample.name)! });
   }

@@ -97,15 +97,35 @@ export interface ImportResult {
   storageProblem?: string;
 }
 
-/** A project's samples as stored, handed to the page when the project opens. */
+export type { ProjectDoc, ProjectEdits, SavedTraining } from '../storage/db';
+import type { ProjectDoc, ProjectEdits } from '../storage/db';
+
+/** A project as the page opens it: the document (class names, sample ids and names; no image) and whether a model is stored. */
 export interface OpenedProject {
-  /**
-   * Thumbnails as data: URLs. A project can hold thousands; creating that many
-   * Blobs and object URLs costs the page about half a millisecond each.
-   */
-  samples: { id: string; name: string; thumbUrl: string }[];
-  /** A trained model (the head, and the fine-tuned backbone tail if any) was stored with the project and is ready to predict. */
+  /** `training` is set only when its model is stored too. */
+  doc: ProjectDoc;
   hasModel: boolean;
+}
+
+/** A project in the Projects list. */
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  images: number;
+  updatedAt: number;
+}
+
+/** The class new images go to; it is added to the stored document if that does not have it yet. */
+export interface ImportTarget {
+  classId: string;
+  className: string;
+}
+
+/** How many of the open project's images have an embedding for the backbone in use. */
+export interface EmbeddingStatus {
+  backboneId: string;
+  embedded: number;
+  total: number;
 }
 
 /** A checked project file, ready to import; or why it was refused. */
@@ -141,6 +161,8 @@ export interface TrainingClass {
 
 export interface TrainRequest {
   backboneId: string;
+  /** The project revision the request was made at; saved with the model's report (a newer revision means out of date). */
+  revision?: number;
   classes: TrainingClass[];
   settings: TrainSettings;
 }
@@ -264,14 +286,34 @@ export interface EngineApi {
   start(options: EngineOptions): Promise<EngineStatus>;
   /** Times every backend again and switches to the fastest (between operations). */
   remeasureBackends(): Promise<EngineStatus>;
-  /** Loads (or switches to) a backbone; cached embeddings of other backbones are kept but not used. */
+  /** Loads (or switches to) a backbone and embeds the project's images for it in the background; other backbones' embeddings stay stored. */
   useBackbone(id: string, onProgress?: (progress: Progress) => void): Promise<{ source: string }>;
-  importFiles(files: IncomingFile[]): Promise<ImportResult>;
+  /** Tells `listener` how many images are embedded for the backbone in use, after every embedded batch. */
+  watchEmbedding(listener: (status: EmbeddingStatus) => void): void;
+
+  listProjects(): Promise<ProjectSummary[]>;
+  /** The project opened last (in any earlier visit), if it still exists. */
+  lastProjectId(): Promise<string | undefined>;
+  createProject(doc: ProjectDoc): Promise<void>;
+  /** Makes this stored project the engine's: imports and training are saved into it; null when it no longer exists. */
+  openProject(projectId: string): Promise<OpenedProject | null>;
+  /** Saves the page's edits (names, class order, settings); a class no longer listed is deleted with its images. */
+  editProject(projectId: string, edits: Partial<ProjectEdits>): Promise<void>;
+  deleteProject(projectId: string): Promise<void>;
+  /** Copies a project (images, embeddings, model) under a new id, which it returns. */
+  duplicateProject(projectId: string, name: string): Promise<string>;
+
+  /** Decodes and stores files in a class of the open project (listed in its document in the same step). */
+  importFiles(files: IncomingFile[], target: ImportTarget): Promise<ImportResult>;
   /** Stores camera frames as samples (JPEG), exactly like imported files; closes the bitmaps. */
-  importFrames(frames: IncomingFrame[]): Promise<ImportResult>;
+  importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<ImportResult>;
   removeSamples(ids: string[]): Promise<void>;
-  /** Embeds (and caches) samples with a backbone ahead of training; false when cancelled. */
-  embedSamples(ids: string[], backboneId: string, onProgress?: (progress: Progress) => void): Promise<boolean>;
+  moveSamples(ids: string[], toClassId: string): Promise<void>;
+  /** Thumbnails as data: URLs, in the order asked (null for images no longer stored): the page asks only for those in view. */
+  thumbnails(ids: string[]): Promise<(string | null)[]>;
+  /** Original bytes of samples, in the order asked (for exports). */
+  sampleFiles(ids: string[]): Promise<(Blob | undefined)[]>;
+
   train(request: TrainRequest, callbacks: TrainCallbacks): Promise<TrainOutcome>;
   /** Stops embedding or training after the current batch. */
   cancel(): void;
@@ -288,10 +330,7 @@ export interface EngineApi {
   explain(image: Blob, request: ExplainRequest, onProgress?: (done: number, total: number) => void): Promise<Explanation | null>;
   /** Stops the running explanation after its current batch, and any requested before this call. */
   cancelExplanations(): void;
-  /** Probabilities (in label order) for many images, embedded in batches; undecodable images are listed in `failed`. */
-  predictBatch(images: Blob[]): Promise<BatchPrediction>;
   exportModel(modelName: string): Promise<ModelFilesPayload>;
-  memory(): Promise<{ numTensors: number; numBytes: number }>;
   /** `count` augmented versions of one sample as small JPEGs, drawn with the given seed. */
   previewAugmentation(sampleId: string, augmentation: AugmentSettings, count: number, seed: number): Promise<Blob[]>;
   /** Reads a model zip's files exported by this app as the start for runs with initialWeights 'imported'; throws naming what is wrong. */
@@ -300,12 +339,19 @@ export interface EngineApi {
   inspectCustomBackbone(source: CustomBackboneSource): Promise<{ modelId: string; title: string; info: import('../ml/customBackbone').CustomModelInfo }>;
   /** Makes the chosen feature layer of a loaded custom model the active backbone; returns its spec. */
   useCustomBackbone(choice: import('../ml/customBackbone').CustomChoice): Promise<BackboneSpec>;
-  /** Makes this stored project the engine's: its samples and trained head; imports and training are saved into it. */
-  openProject(projectId: string): Promise<OpenedProject>;
   /** Checks a project zip (structure, paths, sizes, project.json, image bytes) without importing anything. */
   readProjectZip(data: Uint8Array): Promise<ProjectFileSummary>;
   /** Imports samples start..start+count of class `classIndex` of the file last read by readProjectZip. */
-  importFromProjectFile(classIndex: number, start: number, count: number): Promise<ImportResult>;
+  importFromProjectFile(classIndex: number, start: number, count: number, target: ImportTarget): Promise<ImportResult>;
   /** Forgets the file last read by readProjectZip. */
   discardProjectFile(): Promise<void>;
+}
+
+/** What the benchmark harness needs beyond the product API; the engine answers it only when started for a benchmark. */
+export interface BenchEngineApi extends EngineApi {
+  /** Embeds (and caches) samples with a backbone ahead of training; false when cancelled. */
+  embedSamples(ids: string[], backboneId: string, onProgress?: (progress: Progress) => void): Promise<boolean>;
+  /** Probabilities (in label order) for many images, embedded in batches; undecodable images are listed in `failed`. */
+  predictBatch(images: Blob[]): Promise<BatchPrediction>;
+  memory(): Promise<{ numTensors: number; numBytes: number }>;
 }

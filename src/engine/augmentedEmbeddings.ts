@@ -11,7 +11,7 @@ import { createRng } from '../ml/random';
 import type { AugmentSettings } from '../ml/settings';
 import type { Progress } from './api';
 import { modelPixels } from './images';
-import { yieldToEventLoop } from './scheduling';
+import { yieldToEventLoop } from './operations';
 
 /** Views embedded per backbone call. */
 const VIEWS_PER_BATCH = 8;
@@ -32,7 +32,7 @@ function sampleSeed(seed: number, sampleId: string): number {
 export interface AugmentedViewsRequest {
   backbone: LoadedBackbone;
   ids: string[];
-  sample: (id: string) => Blob;
+  sample: (id: string) => Promise<Blob>;
   augmentation: AugmentSettings;
   views: number;
   seed: number;
@@ -53,7 +53,7 @@ export async function embedAugmentedViews(request: AugmentedViewsRequest): Promi
   for (let start = 0; start < todo.length; start += imagesPerBatch) {
     if (request.shouldStop()) return false;
     const batchIds = todo.slice(start, start + imagesPerBatch);
-    const pixels = await Promise.all(batchIds.map((id) => modelPixels(request.sample(id), inputSize)));
+    const pixels = await Promise.all(batchIds.map(async (id) => modelPixels(await request.sample(id), inputSize)));
     const params = batchIds.flatMap((id) => {
       const rng = createRng(sampleSeed(request.seed, id));
       return Array.from({ length: views }, () => sampleAugmentParams(request.augmentation, rng));

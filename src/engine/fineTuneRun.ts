@@ -17,7 +17,7 @@ import type { Split } from '../ml/split';
 import type { TrainCallbacks } from '../ml/train';
 import type { Progress } from './api';
 import { modelPixels } from './images';
-import { yieldToEventLoop } from './scheduling';
+import { yieldToEventLoop } from './operations';
 
 const PREFIX_BATCH = 8;
 /** Above this, augmented views of the frozen prefix's output are not cached; batches are augmented as they come. */
@@ -30,7 +30,8 @@ export interface FineTuneRunRequest {
   numClasses: number;
   split: Split;
   settings: TrainSettings;
-  sample: (id: string) => Blob;
+  /** A sample's original bytes (read from storage when needed). */
+  sample: (id: string) => Promise<Blob>;
   onProgress: (progress: Progress) => void;
   callbacks: TrainCallbacks;
   shouldStop: () => boolean;
@@ -59,7 +60,7 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
     request.onProgress({ phase: 'embedding', done: 0, total: request.ids.length });
     for (const id of request.ids) {
       if (request.shouldStop()) return dispose(tailSplit);
-      pixels.push(await modelPixels(request.sample(id), inputSize));
+      pixels.push(await modelPixels(await request.sample(id), inputSize));
     }
     const images = (rows: number[]) => rgbaBatchToTensor(rows.map((r) => pixels[r]), inputSize, scaling);
     const range = valueRange(scaleFunction(scaling));

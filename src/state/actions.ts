@@ -3,11 +3,12 @@
  * Components call these; none of them touches tfjs or pixels beyond thumbnails.
  */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { isBackendName, type AugmentSettings, type CustomChoice, type EngineStatus, type IncomingFile, type Progress } from '../engine/api';
+import { isBackendName, type AugmentSettings, type EmbeddingStatus, type CustomChoice, type EngineStatus, type IncomingFile, type Progress } from '../engine/api';
 import { rememberedMeasurements, rememberMeasurement } from './backendChoice';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { rasterizeSvg, isSvgFile } from './svg';
 import { useProject, type Sample } from './project';
+import { primeThumbnails } from './thumbnails';
 import { useSession, type ExplanationView } from './session';
 
 /** Longest side of the test-image preview the page shows. */
@@ -28,6 +29,7 @@ export async function startEngine(search = window.location.search): Promise<void
       rememberedMeasurements: rememberedMeasurements(),
     });
     showBackend(status);
+    getEngine().watchEmbedding(remoteCallback((embedding: EmbeddingStatus) => useSession.setState({ embedding })));
     await loadBackbone(useProject.getState().backboneId);
   } catch (error) {
     useSession.setState({ engineError: messageOf(error), measuringBackends: false });
@@ -91,10 +93,13 @@ async function importGroups(groups: { classId: string; files: File[] }[]): Promi
     for (const { classId, files } of groups) {
       for (let start = 0; start < files.length && !importCancelled; start += IMPORT_CHUNK) {
         const chunk = await Promise.all(files.slice(start, start + IMPORT_CHUNK).map(toIncoming));
-        const result = await getEngine().importFiles(chunk);
-        const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name, thumbUrl: a.thumbUrl }));
-        if (useProject.getState().classes.some((c) => c.id === classId)) useProject.getState().addSamples(classId, samples);
-        else void getEngine().removeSamples(samples.map((s) => s.id));
+        const target = useProject.getState().classes.find((c) => c.id === classId);
+        // The class was deleted while its images were read: stop adding to it.
+        if (!target) break;
+        const result = await getEngine().importFiles(chunk, { classId, className: target.name });
+        primeThumbnails(result.accepted);
+        const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name }));
+        useProject.getState().addSamples(classId, samples);
         rejected.push(...result.rejected.map((r) => `Skipped "${r.name}": ${r.reason.replace(/\.+$/, "")}.`));
         useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + chunk.length } }));
         if (result.storageProblem) throw new Error(result.storageProblem);
@@ -165,6 +170,7 @@ export async function train(): Promise<void> {
         backboneId: project.backboneId,
         settings: project.settings,
         classes: project.classes.map((c) => ({ name: c.name.trim(), sampleIds: c.samples.map((s) => s.id) })),
+        revision: project.revision,
       },
       // Callbacks travel on their own message port, so one may land after the result: ignore those.
       remoteCallback({
@@ -321,7 +327,9 @@ export async function previewAugmentation(
 export function moveSample(fromClassId: string, toClassId: string, sampleId: string): void {
   const project = useProject.getState();
   const sample = project.removeSample(fromClassId, sampleId);
-  if (sample) project.addSamples(toClassId, [sample]);
+  if (!sample) return;
+  project.addSamples(toClassId, [sample]);
+  void getEngine().moveSamples([sampleId], toClassId);
 }
 
 /**

@@ -9,6 +9,7 @@ import { getEngine } from '../engine/engine';
 import { messageOf } from './actions';
 import { useProject, type Sample } from './project';
 import { useSession } from './session';
+import { primeThumbnails } from './thumbnails';
 
 let frameNumber = 0;
 
@@ -17,15 +18,17 @@ export async function addCapturedFrames(classId: string, bitmaps: ImageBitmap[])
   if (bitmaps.length === 0) return 0;
   const stamp = new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '');
   const frames = bitmaps.map((bitmap) => ({ bitmap, name: `webcam-${stamp}-${++frameNumber}.jpg` }));
+  const target = useProject.getState().classes.find((c) => c.id === classId);
+  if (!target) {
+    // The class was deleted while recording: drop what arrived for it.
+    bitmaps.forEach((b) => b.close());
+    return 0;
+  }
   try {
-    const result = await getEngine().importFrames(Comlink.transfer(frames, bitmaps));
-    const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name, thumbUrl: a.thumbUrl }));
-    if (useProject.getState().classes.some((c) => c.id === classId)) useProject.getState().addSamples(classId, samples);
-    else {
-      // The class was deleted while recording: drop what arrived for it.
-      void getEngine().removeSamples(samples.map((s) => s.id));
-      return 0;
-    }
+    const result = await getEngine().importFrames(Comlink.transfer(frames, bitmaps), { classId, className: target.name });
+    primeThumbnails(result.accepted);
+    const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name }));
+    useProject.getState().addSamples(classId, samples);
     for (const r of result.rejected) useSession.getState().notify('warning', `A webcam frame was skipped: ${r.reason}.`);
     return samples.length;
   } catch (error) {

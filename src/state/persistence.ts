@@ -1,42 +1,26 @@
 /**
- * Projects that last: the open project's document is saved to IndexedDB on
- * every change (the engine saves sample bytes, embeddings and the head itself),
- * the last opened project comes back on start, and projects can be listed,
- * created, renamed, duplicated, deleted, exported and imported.
+ * Projects that last: the page's edits to the open project are sent to the
+ * engine, which is the only writer of the project database (images, documents,
+ * embeddings and models); the last opened project comes back on start, and
+ * projects can be listed, created, renamed, duplicated, deleted, exported and imported.
  */
 import { create } from 'zustand';
-import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS } from '../engine/api';
+import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type ProjectDoc, type ProjectEdits, type ProjectSummary } from '../engine/api';
 import { getEngine } from '../engine/engine';
-import {
-  QUOTA_MESSAGE,
-  deleteOrphans,
-  deleteProject as deleteStoredProject,
-  duplicateProject as duplicateStoredProject,
-  getMeta,
-  getProject,
-  getSample,
-  isQuotaError,
-  listProjects,
-  putProject,
-  setMeta,
-  type ProjectDoc,
-} from '../storage/db';
+import { QUOTA_MESSAGE, isQuotaError } from '../storage/quota';
 import { buildProjectZip, formatBytes } from '../storage/projectZip';
 import { buildDatasetZip } from '../storage/datasetZip';
 import { beginImport, endImport, importWasCancelled, loadBackbone, messageOf, saveBlob, slug } from './actions';
 import { useProject, type ClassInfo } from './project';
 import { useSession } from './session';
+import { primeThumbnails } from './thumbnails';
 
-const LAST_PROJECT_KEY = 'lastProjectId';
 const SAVE_DELAY_MS = 250;
 const IMPORT_CHUNK = 16;
+/** Samples whose bytes are fetched from the engine per call when exporting. */
+const EXPORT_CHUNK = 64;
 
-export interface ProjectSummary {
-  id: string;
-  name: string;
-  images: number;
-  updatedAt: number;
-}
+export type { ProjectSummary };
 
 interface ProjectsState {
   currentId: string | null;
@@ -52,43 +36,21 @@ export const useProjects = create<ProjectsState>()(() => ({
   storage: null,
 }));
 
-let createdAt = Date.now();
 /** While a project is being loaded into the stores, those changes are not edits to save. */
 let loading = false;
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
 let saving: Promise<void> = Promise.resolve();
 let quotaReported = false;
-/**
- * The report of the model the engine holds in storage for the open project.
- * When a newer model could not be saved (storage full), the document keeps this
- * one: after a reload the stored model comes back, and with its own report.
- */
-let savedTraining: ProjectDoc['training'] = null;
 
-function trainingToSave(): ProjectDoc['training'] {
-  const session = useSession.getState();
-  if (!session.result || session.trainedRevision === null) return null;
-  if (session.result.saveProblem) return savedTraining;
-  savedTraining = {
-    result: session.result,
-    revision: session.trainedRevision,
-    backboneId: session.trainedBackboneId ?? useProject.getState().backboneId,
-  };
-  return savedTraining;
-}
-
-function currentDoc(id: string): ProjectDoc {
+/** What the page changes of the open project; which images a class holds is the engine's to record. */
+function currentEdits(): ProjectEdits {
   const project = useProject.getState();
   return {
-    id,
     name: project.name,
-    classes: project.classes.map((c) => ({ id: c.id, name: c.name, samples: c.samples.map((s) => ({ id: s.id, name: s.name })) })),
+    classes: project.classes.map((c) => ({ id: c.id, name: c.name })),
     backboneId: project.backboneId,
     settings: project.settings,
     revision: project.revision,
-    training: trainingToSave(),
-    createdAt,
-    updatedAt: Date.now(),
   };
 }
 
@@ -99,16 +61,16 @@ function scheduleSave(): void {
   saveTimer = setTimeout(() => void saveNow(), SAVE_DELAY_MS);
 }
 
-/** Writes the open project's document now (also used before switching projects and on page hide). */
+/** Sends the open project's edits now (also used before switching projects and on page hide). */
 export function saveNow(): Promise<void> {
   if (saveTimer) clearTimeout(saveTimer);
   saveTimer = null;
   const id = useProjects.getState().currentId;
   if (!id || loading) return saving;
-  const doc = currentDoc(id);
+  const edits = currentEdits();
   saving = saving.then(async () => {
     try {
-      await putProject(doc);
+      await getEngine().editProject(id, edits);
       quotaReported = false;
       if (!saveTimer) useProjects.setState({ saveState: 'saved' });
       void refreshProjectList();
@@ -123,20 +85,15 @@ export function saveNow(): Promise<void> {
 }
 
 export function startAutoSave(): void {
+  // Models and their reports are saved by the engine when training ends; only the page's edits go from here.
   useProject.subscribe(scheduleSave);
-  useSession.subscribe((state, previous) => {
-    if (state.result !== previous.result || state.trainedRevision !== previous.trainedRevision) scheduleSave();
-  });
   // The debounce must not lose the last edit when the tab goes away.
   addEventListener('pagehide', () => void saveNow());
   document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && void saveNow());
 }
 
 export async function refreshProjectList(): Promise<void> {
-  const docs = await listProjects();
-  useProjects.setState({
-    projects: docs.map((d) => ({ id: d.id, name: d.name, images: d.classes.reduce((n, c) => n + c.samples.length, 0), updatedAt: d.updatedAt })),
-  });
+  useProjects.setState({ projects: await getEngine().listProjects() });
   await refreshStorageEstimate();
 }
 
@@ -151,15 +108,13 @@ export function describeStorage(storage: ProjectsState['storage']): string {
   return `Storage: ${formatBytes(storage.usage)} used of ${formatBytes(storage.quota)} available${storage.persisted ? ' (persistent)' : ''}`;
 }
 
-/** On start: clean up after interrupted imports, ask to keep our data, open the last project (or a new one). */
+/** On start: ask to keep our data, open the last project (or a new one). */
 export async function restoreLastProject(): Promise<void> {
   try {
     await navigator.storage?.persist?.().catch(() => false);
-    await deleteOrphans();
     startAutoSave();
-    const lastId = await getMeta(LAST_PROJECT_KEY);
-    const last = lastId ? await getProject(lastId) : undefined;
-    const fallback = last ?? (await listProjects())[0];
+    const [lastId, projects] = await Promise.all([getEngine().lastProjectId(), getEngine().listProjects()]);
+    const fallback = projects.find((p) => p.id === lastId) ?? projects[0];
     if (fallback) await openProject(fallback.id);
     else await newProject('My project');
   } catch (error) {
@@ -187,46 +142,34 @@ function emptyDoc(name: string): ProjectDoc {
 
 export async function newProject(name = 'Untitled project'): Promise<void> {
   const doc = emptyDoc(name);
-  await putProject(doc);
+  await getEngine().createProject(doc);
   await openProject(doc.id);
 }
 
-/** Loads a stored project into the page and the engine. */
+/** Loads a stored project into the page and the engine: the document first (counts show at once); thumbnails as they come into view. */
 export async function openProject(id: string): Promise<void> {
   await saveNow();
-  const doc = await getProject(id);
-  if (!doc) {
-    useSession.getState().notify('error', 'That project no longer exists.');
-    return;
-  }
   loading = true;
   try {
     const opened = await getEngine().openProject(id);
-    const thumbnails = new Map(opened.samples.map((s) => [s.id, s.thumbUrl]));
-    const referenced = new Set(doc.classes.flatMap((c) => c.samples.map((s) => s.id)));
-    // Stored by the engine but never recorded in the document (the tab closed mid-import): drop them.
-    const unreferenced = opened.samples.filter((s) => !referenced.has(s.id)).map((s) => s.id);
-    if (unreferenced.length > 0) await getEngine().removeSamples(unreferenced);
-    await showProject(doc, thumbnails, opened.hasModel);
+    if (!opened) {
+      useSession.getState().notify('error', 'That project no longer exists.');
+      return;
+    }
+    showProject(opened.doc);
   } finally {
     loading = false;
   }
   await refreshProjectList();
-  if (useSession.getState().backend) await loadBackbone(doc.backboneId);
+  if (useSession.getState().backend) await loadBackbone(useProject.getState().backboneId);
 }
 
-/** Puts an opened project's document on the page, with the thumbnails it has by sample id. */
-async function showProject(doc: ProjectDoc, thumbnails: Map<string, string>, hasModel: boolean): Promise<void> {
-  const classes: ClassInfo[] = doc.classes.map((c) => ({
-    id: c.id,
-    name: c.name,
-    samples: c.samples.filter((s) => thumbnails.has(s.id)).map((s) => ({ ...s, thumbUrl: thumbnails.get(s.id)! })),
-  }));
-  createdAt = doc.createdAt;
+/** Puts an opened project's document on the page. */
+function showProject(doc: ProjectDoc): void {
+  const classes: ClassInfo[] = doc.classes.map((c) => ({ id: c.id, name: c.name, samples: c.samples }));
   // Settings added since the project was saved take their defaults.
   useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: { ...DEFAULT_TRAIN_SETTINGS, ...doc.settings }, revision: doc.revision });
-  const training = hasModel ? doc.training : null;
-  savedTraining = training;
+  const training = doc.training;
   useSession.setState({
     history: training?.result.history ?? [],
     result: training?.result ?? null,
@@ -235,9 +178,9 @@ async function showProject(doc: ProjectDoc, thumbnails: Map<string, string>, has
     predictions: null,
     predictionSource: null,
     progress: null,
+    embedding: null,
   });
   useProjects.setState({ currentId: doc.id, saveState: 'saved' });
-  await setMeta(LAST_PROJECT_KEY, doc.id);
 }
 
 export async function renameProject(id: string, name: string): Promise<void> {
@@ -246,17 +189,15 @@ export async function renameProject(id: string, name: string): Promise<void> {
     await saveNow();
     return;
   }
-  const doc = await getProject(id);
-  if (doc) await putProject({ ...doc, name, updatedAt: Date.now() });
+  await getEngine().editProject(id, { name });
   await refreshProjectList();
 }
 
 export async function duplicateProject(id: string): Promise<void> {
   try {
     if (id === useProjects.getState().currentId) await saveNow();
-    const source = await getProject(id);
-    const copy = await duplicateStoredProject(id, `${source?.name ?? 'Project'} (copy)`);
-    await openProject(copy.id);
+    const source = useProjects.getState().projects.find((p) => p.id === id);
+    await openProject(await getEngine().duplicateProject(id, `${source?.name ?? 'Project'} (copy)`));
   } catch (error) {
     useSession.getState().notify('error', isQuotaError(error) ? QUOTA_MESSAGE : `The project could not be duplicated: ${messageOf(error)}`);
   }
@@ -270,9 +211,9 @@ export async function deleteProject(id: string): Promise<void> {
     await saving;
     useProjects.setState({ currentId: null });
   }
-  await deleteStoredProject(id);
+  await getEngine().deleteProject(id);
   if (wasOpen) {
-    const next = (await listProjects())[0];
+    const next = (await getEngine().listProjects())[0];
     if (next) await openProject(next.id);
     else await newProject('My project');
   }
@@ -280,18 +221,21 @@ export async function deleteProject(id: string): Promise<void> {
 }
 
 async function classesWithBytes() {
-  return Promise.all(
-    useProject.getState().classes.map(async (c) => ({
-      name: c.name.trim(),
-      samples: await Promise.all(
-        c.samples.map(async (s) => {
-          const stored = await getSample(s.id);
-          if (!stored) throw new Error(`"${s.name}" is missing from storage`);
-          return { name: s.name, bytes: new Uint8Array(await stored.bytes.arrayBuffer()) };
-        }),
-      ),
-    })),
-  );
+  const classes = [];
+  for (const c of useProject.getState().classes) {
+    const samples: { name: string; bytes: Uint8Array }[] = [];
+    for (let start = 0; start < c.samples.length; start += EXPORT_CHUNK) {
+      const chunk = c.samples.slice(start, start + EXPORT_CHUNK);
+      const files = await getEngine().sampleFiles(chunk.map((s) => s.id));
+      for (const [i, s] of chunk.entries()) {
+        const file = files[i];
+        if (!file) throw new Error(`"${s.name}" is missing from storage`);
+        samples.push({ name: s.name, bytes: new Uint8Array(await file.arrayBuffer()) });
+      }
+    }
+    classes.push({ name: c.name.trim(), samples });
+  }
+  return classes;
 }
 
 /** Saves `<project>.zip`: project.json and every image, in class folders, with its original bytes. */
@@ -347,28 +291,28 @@ export async function importProjectFile(file: File): Promise<void> {
   const doc = emptyDoc(reading.name || file.name.replace(/\.zip$/i, ''));
   doc.backboneId = reading.backboneId;
   doc.settings = reading.settings;
-  doc.classes = [];
+  doc.classes = reading.classes.map((c) => ({ id: crypto.randomUUID(), name: c.name, samples: [] }));
   beginImport(reading.classes.reduce((n, c) => n + c.samples.length, 0));
   let failure: string | null = null;
-  const thumbnails = new Map<string, string>();
+  const counts = doc.classes.map(() => 0);
   try {
+    // The new project is stored first and filled class by class; it is deleted again unless every image lands.
+    await getEngine().createProject(doc);
     await getEngine().openProject(doc.id);
-    for (const c of reading.classes) {
-      const classDoc = { id: crypto.randomUUID(), name: c.name, samples: [] as { id: string; name: string }[] };
-      doc.classes.push(classDoc);
+    for (const [index, c] of reading.classes.entries()) {
+      const target = { classId: doc.classes[index].id, className: c.name };
       for (let start = 0; start < c.samples.length && !failure; start += IMPORT_CHUNK) {
         if (importWasCancelled()) failure = 'Import cancelled.';
         if (failure) break;
         const chunk = c.samples.slice(start, start + IMPORT_CHUNK);
-        const result = await getEngine().importFromProjectFile(reading.classes.indexOf(c), start, chunk.length);
-        classDoc.samples.push(...result.accepted.map((a) => ({ id: a.id, name: a.name })));
-        for (const a of result.accepted) thumbnails.set(a.id, a.thumbUrl);
+        const result = await getEngine().importFromProjectFile(index, start, chunk.length, target);
+        counts[index] += result.accepted.length;
+        primeThumbnails(result.accepted);
         if (result.storageProblem) failure = result.storageProblem;
         else if (result.rejected.length > 0) failure = `"${result.rejected[0].name}" in class "${c.name}": ${result.rejected[0].reason}.`;
         useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + chunk.length } }));
       }
     }
-    if (!failure) await putProject(doc);
   } catch (error) {
     failure = isQuotaError(error) ? QUOTA_MESSAGE : messageOf(error);
   } finally {
@@ -377,19 +321,11 @@ export async function importProjectFile(file: File): Promise<void> {
     void getEngine().discardProjectFile();
   }
   if (failure) {
-    await deleteStoredProject(doc.id).catch(() => undefined);
+    await getEngine().deleteProject(doc.id).catch(() => undefined);
     if (previousId) await openProject(previousId);
     session.notify(failure === 'Import cancelled.' ? 'info' : 'error', `"${file.name}" was not imported; nothing was changed. ${failure}`);
     return;
   }
-  // The engine already has this project open (it imported into it): only the page needs it now.
-  loading = true;
-  try {
-    await showProject(doc, thumbnails, false);
-  } finally {
-    loading = false;
-  }
-  await refreshProjectList();
-  if (useSession.getState().backend) await loadBackbone(doc.backboneId);
-  session.notify('info', `Imported "${doc.name}": ${doc.classes.length} classes, ${doc.classes.reduce((n, c) => n + c.samples.length, 0)} images.`);
+  await openProject(doc.id);
+  session.notify('info', `Imported "${doc.name}": ${doc.classes.length} classes, ${counts.reduce((n, c) => n + c, 0)} images.`);
 }

@@ -1,4 +1,4 @@
-/** The project being edited: classes, their samples (as thumbnails), backbone and settings. */
+/** The project being edited: classes, their samples (ids and names), backbone and settings. */
 import { create } from 'zustand';
 import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type CustomChoice, type TrainSettings } from '../engine/api';
 
@@ -6,10 +6,9 @@ import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type CustomChoice, type Tr
 export type CustomBackboneChoice = CustomChoice & { specId: string; specTitle: string };
 
 export interface Sample {
-  /** The engine's id for the sample; its bytes live in the worker. */
+  /** The engine's id for the sample; its bytes and thumbnail stay in the engine's database. */
   id: string;
   name: string;
-  thumbUrl: string;
 }
 
 export interface ClassInfo {

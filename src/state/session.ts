@@ -1,6 +1,6 @@
 /** What the engine is doing and has produced: backend, progress, training results, predictions, notices. */
 import { create } from 'zustand';
-import type { BackendName, ClassProbability, CustomModelInfo, EngineStatus, EpochLogs, Explanation, Progress, TrainOutcome } from '../engine/api';
+import type { BackendName, ClassProbability, CustomModelInfo, EmbeddingStatus, EngineStatus, EpochLogs, Explanation, Progress, TrainOutcome } from '../engine/api';
 
 export interface Notice {
   id: number;
@@ -36,6 +36,8 @@ interface SessionState {
   /** How many imports are in flight. */
   importing: number;
   progress: Progress | null;
+  /** How many of the project's images are embedded for the backbone in use (the engine embeds in the background after import). */
+  embedding: EmbeddingStatus | null;
   /** Files read so far in the running import (class images or a project file); null when none runs. */
   importProgress: { done: number; total: number } | null;
   history: EpochLogs[];
@@ -72,6 +74,7 @@ export const useSession = create<SessionState>()((set) => ({
   busy: null,
   importing: 0,
   progress: null,
+  embedding: null,
   importProgress: null,
   history: [],
   result: null,

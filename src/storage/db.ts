@@ -1,15 +1,21 @@
 /**
- * The browser's durable copy of every project, in IndexedDB (via idb). Both the
- * page (project documents, project list) and the engine worker (sample bytes,
- * embeddings, trained models) open the same database. No tfjs here (types only).
+ * The browser's durable copy of every project, in IndexedDB (via idb). Only the
+ * engine worker opens it: it is the one writer of project documents, samples,
+ * thumbnails, embeddings and trained models, so no two writers ever need
+ * reconciling. Documents and the samples they list change together, in one
+ * transaction. No tfjs here (types only).
+ *
+ * Nothing here reads a whole project's samples at once: a 20,000-image project's
+ * records (two Blobs each) in one getAll is enough to take the tab down. Reads
+ * are by key, by key cursor, or by cursor over bounded records.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { TrainOutcome, TrainSettings } from '../engine/api';
 import type { TailData } from '../ml/fineTune';
 import type { ModelData } from '../ml/modelData';
 
 export const DB_NAME = 'transfer-studio';
-const DB_VERSION = 1;
+export const DB_VERSION = 3;
 
 export type TrainedOutcome = Extract<TrainOutcome, { status: 'trained' }>;
 
@@ -24,7 +30,14 @@ export interface ClassDoc {
   samples: SampleRef[];
 }
 
-/** The small, frequently saved part of a project; bytes live in `samples`. */
+/** The last training's report, kept with the model it describes. */
+export interface SavedTraining {
+  result: TrainedOutcome;
+  revision: number;
+  backboneId: string;
+}
+
+/** A project: its classes (with the samples each holds), settings and last training report; bytes live in `samples`. */
 export interface ProjectDoc {
   id: string;
   name: string;
@@ -33,9 +46,19 @@ export interface ProjectDoc {
   settings: TrainSettings;
   revision: number;
   /** The last training's report, shown again after a reload; the model itself (head and any fine-tuned tail) is in `heads`. */
-  training: { result: TrainedOutcome; revision: number; backboneId: string } | null;
+  training: SavedTraining | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** What the page may change of a project document: everything but which samples a class holds and the training report. */
+export interface ProjectEdits {
+  name: string;
+  /** Classes in order; one missing here that the document has is deleted, with its images. */
+  classes: { id: string; name: string }[];
+  backboneId: string;
+  settings: TrainSettings;
+  revision: number;
 }
 
 export interface StoredSample {
@@ -49,6 +72,7 @@ export interface StoredSample {
   height: number;
 }
 
+/** One sample's embedding, as version 1 stored them (still read; new ones are stored in blocks). */
 export interface StoredEmbedding {
   /** `${backboneId}|${sampleId}` */
   key: string;
@@ -58,12 +82,20 @@ export interface StoredEmbedding {
   vector: Float32Array;
 }
 
+/** The embeddings of one embedded batch, packed: row i of `vectors` belongs to `sampleIds[i]`. */
+export interface EmbeddingBlock {
+  id?: number;
+  projectId: string;
+  backboneId: string;
+  sampleIds: string[];
+  vectors: Float32Array;
+}
+
 /**
  * A project's trained model as plain data: the head's tf.io model artifacts, its
  * labels and, for fine-tuned models, the fine-tuned backbone tail. It is ONE
  * record written with one put, so head and tail are replaced together or not at
- * all. Records without `fineTuned` (every record saved before fine-tuned models
- * were kept) are head-only models on the frozen backbone: no schema change needed.
+ * all. Records without `fineTuned` are head-only models on the frozen backbone.
  */
 export interface StoredHead extends ModelData {
   projectId: string;
@@ -82,41 +114,82 @@ interface StudioSchema extends DBSchema {
   projects: { key: string; value: ProjectDoc };
   samples: { key: string; value: StoredSample; indexes: { byProject: string } };
   embeddings: { key: string; value: StoredEmbedding; indexes: { byProject: string } };
+  embeddingBlocks: { key: number; value: EmbeddingBlock; indexes: { byProjectBackbone: [string, string]; byProject: string } };
   heads: { key: string; value: StoredHead };
   meta: { key: string; value: string };
 }
 
 export type StudioDb = IDBPDatabase<StudioSchema>;
+type UpgradeTransaction = IDBPTransaction<StudioSchema, StoreNames<StudioSchema>[], 'versionchange'>;
 
 let database: Promise<StudioDb> | null = null;
 
+/**
+ * Each step brings a database of an older version up by one and keeps its
+ * content: a project saved by any earlier version opens unchanged.
+ */
+async function upgrade(db: StudioDb, oldVersion: number, transaction: UpgradeTransaction): Promise<void> {
+  if (oldVersion < 1) {
+    db.createObjectStore('projects', { keyPath: 'id' });
+    db.createObjectStore('samples', { keyPath: 'id' }).createIndex('byProject', 'projectId');
+    db.createObjectStore('embeddings', { keyPath: 'key' }).createIndex('byProject', 'projectId');
+    db.createObjectStore('heads', { keyPath: 'projectId' });
+    db.createObjectStore('meta');
+  }
+  // Version 2 is the custom-backbone store (added in its own step where it is defined).
+  if (oldVersion < 3) {
+    const blocks = db.createObjectStore('embeddingBlocks', { keyPath: 'id', autoIncrement: true });
+    blocks.createIndex('byProjectBackbone', ['projectId', 'backboneId']);
+    blocks.createIndex('byProject', 'projectId');
+    if (oldVersion >= 1) await dropVersion1Orphans(transaction);
+  }
+}
+
+/**
+ * Version 1 had two writers: a tab closed between the worker storing an import's
+ * images and the page saving the document left images no document lists. From
+ * version 3 on, images and the document change in one transaction, so this runs
+ * once, on upgrade; it reads keys only.
+ */
+async function dropVersion1Orphans(transaction: UpgradeTransaction): Promise<void> {
+  const referenced = new Set<string>();
+  const projects = new Set<string>();
+  for (const doc of await transaction.objectStore('projects').getAll()) {
+    projects.add(doc.id);
+    for (const c of doc.classes) for (const s of c.samples) referenced.add(s.id);
+  }
+  let cursor = await transaction.objectStore('samples').openCursor();
+  while (cursor) {
+    if (!referenced.has(cursor.primaryKey)) await cursor.delete();
+    cursor = await cursor.continue();
+  }
+  let heads = await transaction.objectStore('heads').openKeyCursor();
+  while (heads) {
+    if (!projects.has(heads.primaryKey)) await transaction.objectStore('heads').delete(heads.primaryKey);
+    heads = await heads.continue();
+  }
+}
+
 export function openStudioDb(): Promise<StudioDb> {
   database ??= openDB<StudioSchema>(DB_NAME, DB_VERSION, {
-    upgrade(db, oldVersion) {
-      // Each step brings a database of an older version up by one; later versions add steps here.
-      if (oldVersion < 1) {
-        db.createObjectStore('projects', { keyPath: 'id' });
-        db.createObjectStore('samples', { keyPath: 'id' }).createIndex('byProject', 'projectId');
-        db.createObjectStore('embeddings', { keyPath: 'key' }).createIndex('byProject', 'projectId');
-        db.createObjectStore('heads', { keyPath: 'projectId' });
-        db.createObjectStore('meta');
-      }
+    upgrade: (db, oldVersion, _newVersion, transaction) => void upgrade(db, oldVersion, transaction),
+    blocking: () => {
+      // Another tab wants a newer schema: let it, and open again on next use.
+      void database?.then((db) => db.close());
+      database = null;
     },
   });
   return database;
 }
 
-export const embeddingKey = (backboneId: string, sampleId: string) => `${backboneId}|${sampleId}`;
-
-/** True for the browser's "storage is full" failures (the name differs between engines and layers). */
-export function isQuotaError(error: unknown): boolean {
-  const name = (error as { name?: string } | null)?.name ?? '';
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || /quota/i.test(String(error));
+/** For tests: forget the open connection (the next call opens the database again). */
+export async function closeStudioDb(): Promise<void> {
+  const open = database;
+  database = null;
+  (await open)?.close();
 }
 
-export const QUOTA_MESSAGE =
-  'The browser has no more storage space for this site. Everything up to this point is saved; ' +
-  'delete images or projects, or export the project as a zip, to make room.';
+export { isQuotaError, QUOTA_MESSAGE } from './quota';
 
 export async function listProjects(): Promise<ProjectDoc[]> {
   const all = await (await openStudioDb()).getAll('projects');
@@ -139,62 +212,153 @@ export async function setMeta(key: string, value: string): Promise<void> {
   await (await openStudioDb()).put('meta', value, key);
 }
 
-export async function samplesOf(projectId: string): Promise<StoredSample[]> {
-  return (await openStudioDb()).getAllFromIndex('samples', 'byProject', projectId);
+/**
+ * Applies the page's edits to the stored document. Which samples a class holds
+ * stays as stored (only imports and removals change it); a class the edits no
+ * longer list is deleted with its images, in the same transaction.
+ */
+export async function editProject(id: string, edits: Partial<ProjectEdits>): Promise<ProjectDoc | undefined> {
+  const db = await openStudioDb();
+  const tx = db.transaction(['projects', 'samples'], 'readwrite');
+  const stored = await tx.objectStore('projects').get(id);
+  if (!stored) {
+    await tx.done;
+    return undefined;
+  }
+  const kept = new Map(stored.classes.map((c) => [c.id, c]));
+  const classes = edits.classes?.map((c) => ({ id: c.id, name: c.name, samples: kept.get(c.id)?.samples ?? [] })) ?? stored.classes;
+  const listed = new Set(classes.map((c) => c.id));
+  const work: Promise<unknown>[] = [];
+  for (const gone of stored.classes.filter((c) => !listed.has(c.id))) for (const s of gone.samples) work.push(tx.objectStore('samples').delete(s.id));
+  const doc: ProjectDoc = { ...stored, ...edits, classes, updatedAt: Date.now() };
+  work.push(tx.objectStore('projects').put(doc));
+  await Promise.all([...work, tx.done]);
+  return doc;
+}
+
+/**
+ * Stores new samples and lists them in their class, all in one transaction:
+ * either every one is stored and listed or none is. A class the document does
+ * not have yet (created on the page since its last save) is added.
+ */
+export async function addSamples(projectId: string, target: { classId: string; className: string }, samples: StoredSample[]): Promise<void> {
+  const db = await openStudioDb();
+  const tx = db.transaction(['projects', 'samples'], 'readwrite');
+  const doc = await tx.objectStore('projects').get(projectId);
+  if (!doc) throw new Error('The project is no longer stored; reload the page.');
+  let owner = doc.classes.find((c) => c.id === target.classId);
+  if (!owner) {
+    owner = { id: target.classId, name: target.className, samples: [] };
+    doc.classes.push(owner);
+  }
+  owner.samples.push(...samples.map((s) => ({ id: s.id, name: s.name })));
+  doc.updatedAt = Date.now();
+  await Promise.all([...samples.map((s) => tx.objectStore('samples').put(s)), tx.objectStore('projects').put(doc), tx.done]);
+}
+
+/** Removes samples from their project: records, document entries and their stored embeddings, together. */
+export async function removeSamples(projectId: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const db = await openStudioDb();
+  const tx = db.transaction(['projects', 'samples', 'embeddings'], 'readwrite');
+  const gone = new Set(ids);
+  const doc = await tx.objectStore('projects').get(projectId);
+  const work: Promise<unknown>[] = ids.map((id) => tx.objectStore('samples').delete(id));
+  if (doc) {
+    doc.classes = doc.classes.map((c) => ({ ...c, samples: c.samples.filter((s) => !gone.has(s.id)) }));
+    doc.updatedAt = Date.now();
+    work.push(tx.objectStore('projects').put(doc));
+  }
+  // Version-1 embeddings, one row per sample. Packed blocks keep their rows: a removed id is never asked for again.
+  let cursor = await tx.objectStore('embeddings').index('byProject').openCursor(projectId);
+  while (cursor) {
+    if (gone.has(cursor.value.sampleId)) work.push(cursor.delete());
+    cursor = await cursor.continue();
+  }
+  await Promise.all([...work, tx.done]);
+}
+
+/** Moves samples to another class of the document (the images stay as they are). */
+export async function moveSamples(projectId: string, ids: string[], toClassId: string): Promise<void> {
+  const db = await openStudioDb();
+  const tx = db.transaction('projects', 'readwrite');
+  const doc = await tx.store.get(projectId);
+  const target = doc?.classes.find((c) => c.id === toClassId);
+  if (!doc || !target) {
+    await tx.done;
+    return;
+  }
+  const moving = new Set(ids);
+  const moved = doc.classes.flatMap((c) => c.samples.filter((s) => moving.has(s.id)));
+  doc.classes = doc.classes.map((c) => ({ ...c, samples: c.samples.filter((s) => !moving.has(s.id)) }));
+  doc.classes.find((c) => c.id === toClassId)!.samples.push(...moved);
+  doc.updatedAt = Date.now();
+  await Promise.all([tx.store.put(doc), tx.done]);
 }
 
 export async function getSample(id: string): Promise<StoredSample | undefined> {
   return (await openStudioDb()).get('samples', id);
 }
 
-/** All samples in one transaction: either every one is stored or none is. */
-export async function putSamples(samples: StoredSample[]): Promise<void> {
-  const tx = (await openStudioDb()).transaction('samples', 'readwrite');
-  await Promise.all([...samples.map((s) => tx.store.put(s)), tx.done]);
+/** The original bytes of these samples (Blobs backed by the database, read only when used); undefined for unknown ids. */
+export async function sampleBytes(ids: string[]): Promise<(Blob | undefined)[]> {
+  const tx = (await openStudioDb()).transaction('samples');
+  const records = await Promise.all(ids.map((id) => tx.store.get(id)));
+  await tx.done;
+  return records.map((r) => r?.bytes);
 }
 
-export async function deleteSamples(ids: string[]): Promise<void> {
+/** Thumbnails of these samples; undefined for unknown ids. */
+export async function sampleThumbnails(ids: string[]): Promise<(Blob | undefined)[]> {
+  const tx = (await openStudioDb()).transaction('samples');
+  const records = await Promise.all(ids.map((id) => tx.store.get(id)));
+  await tx.done;
+  return records.map((r) => r?.thumbnail);
+}
+
+/** Calls `visit` with each stored embedding of a project for a backbone, version-1 rows first, then packed blocks. */
+export async function readEmbeddings(
+  projectId: string,
+  backboneId: string,
+  visit: (sampleIds: string[], vectors: Float32Array) => void,
+): Promise<void> {
   const db = await openStudioDb();
-  const tx = db.transaction(['samples', 'embeddings'], 'readwrite');
-  const embeddings = tx.objectStore('embeddings');
-  const work: Promise<unknown>[] = [];
-  for (const id of ids) {
-    work.push(tx.objectStore('samples').delete(id));
+  let row = await db.transaction('embeddings').store.index('byProject').openCursor(projectId);
+  while (row) {
+    if (row.value.backboneId === backboneId) visit([row.value.sampleId], row.value.vector);
+    row = await row.continue();
   }
-  // Embeddings are keyed by backbone first; find this project's by sample id.
-  const wanted = new Set(ids);
-  let cursor = await embeddings.openCursor();
-  while (cursor) {
-    if (wanted.has(cursor.value.sampleId)) work.push(cursor.delete());
-    cursor = await cursor.continue();
+  let block = await db.transaction('embeddingBlocks').store.index('byProjectBackbone').openCursor([projectId, backboneId]);
+  while (block) {
+    visit(block.value.sampleIds, block.value.vectors);
+    block = await block.continue();
   }
-  await Promise.all([...work, tx.done]);
 }
 
-export async function embeddingsOf(projectId: string, backboneId: string): Promise<StoredEmbedding[]> {
-  const all = await (await openStudioDb()).getAllFromIndex('embeddings', 'byProject', projectId);
-  return all.filter((e) => e.backboneId === backboneId);
-}
-
-export async function putEmbeddings(rows: StoredEmbedding[]): Promise<void> {
-  const tx = (await openStudioDb()).transaction('embeddings', 'readwrite');
-  await Promise.all([...rows.map((r) => tx.store.put(r)), tx.done]);
+export async function putEmbeddingBlock(block: EmbeddingBlock): Promise<void> {
+  await (await openStudioDb()).add('embeddingBlocks', block);
 }
 
 export async function getHead(projectId: string): Promise<StoredHead | undefined> {
   return (await openStudioDb()).get('heads', projectId);
 }
 
-export async function putHead(head: StoredHead): Promise<void> {
-  await (await openStudioDb()).put('heads', head);
+/** The model and the report of the run that made it, in one transaction: a reload never shows one without the other. */
+export async function putHeadWithReport(head: StoredHead, training: SavedTraining): Promise<void> {
+  const db = await openStudioDb();
+  const tx = db.transaction(['heads', 'projects'], 'readwrite');
+  const doc = await tx.objectStore('projects').get(head.projectId);
+  const work: Promise<unknown>[] = [tx.objectStore('heads').put(head)];
+  if (doc) work.push(tx.objectStore('projects').put({ ...doc, training, updatedAt: Date.now() }));
+  await Promise.all([...work, tx.done]);
 }
 
 /** Removes a project and everything stored for it, in one transaction. */
 export async function deleteProject(projectId: string): Promise<void> {
   const db = await openStudioDb();
-  const tx = db.transaction(['projects', 'samples', 'embeddings', 'heads'], 'readwrite');
+  const tx = db.transaction(['projects', 'samples', 'embeddings', 'embeddingBlocks', 'heads'], 'readwrite');
   const work: Promise<unknown>[] = [tx.objectStore('projects').delete(projectId), tx.objectStore('heads').delete(projectId)];
-  for (const store of ['samples', 'embeddings'] as const) {
+  for (const store of ['samples', 'embeddings', 'embeddingBlocks'] as const) {
     let cursor = await tx.objectStore(store).index('byProject').openKeyCursor(projectId);
     while (cursor) {
       work.push(tx.objectStore(store).delete(cursor.primaryKey));
@@ -204,60 +368,60 @@ export async function deleteProject(projectId: string): Promise<void> {
   await Promise.all([...work, tx.done]);
 }
 
+/** Records copied per transaction when duplicating, so no transaction holds a whole large project. */
+const COPY_PAGE = 200;
+
 /** A full copy under a new id: new sample ids, same bytes, embeddings and trained model. */
 export async function duplicateProject(sourceId: string, name: string): Promise<ProjectDoc> {
   const db = await openStudioDb();
   const source = await db.get('projects', sourceId);
   if (!source) throw new Error('The project to duplicate no longer exists.');
   const id = crypto.randomUUID();
-  const newIds = new Map<string, string>();
-  const renumber = (old: string) => {
-    if (!newIds.has(old)) newIds.set(old, crypto.randomUUID());
-    return newIds.get(old)!;
-  };
+  const newIds = new Map(source.classes.flatMap((c) => c.samples.map((s) => [s.id, crypto.randomUUID()] as const)));
   const now = Date.now();
   const copy: ProjectDoc = {
     ...structuredClone(source),
     id,
     name,
-    classes: source.classes.map((c) => ({ ...c, samples: c.samples.map((s) => ({ id: renumber(s.id), name: s.name })) })),
+    classes: source.classes.map((c) => ({ ...c, samples: c.samples.map((s) => ({ id: newIds.get(s.id)!, name: s.name })) })),
     createdAt: now,
     updatedAt: now,
   };
-  const [samples, embeddings, head] = await Promise.all([
-    db.getAllFromIndex('samples', 'byProject', sourceId),
-    db.getAllFromIndex('embeddings', 'byProject', sourceId),
-    db.get('heads', sourceId),
-  ]);
-  const tx = db.transaction(['projects', 'samples', 'embeddings', 'heads'], 'readwrite');
-  const work: Promise<unknown>[] = [tx.objectStore('projects').put(copy)];
-  for (const s of samples) if (newIds.has(s.id)) work.push(tx.objectStore('samples').put({ ...s, id: newIds.get(s.id)!, projectId: id }));
-  for (const e of embeddings) {
-    const sampleId = newIds.get(e.sampleId);
-    if (sampleId) work.push(tx.objectStore('embeddings').put({ ...e, key: embeddingKey(e.backboneId, sampleId), sampleId, projectId: id }));
+  try {
+    const oldIds = [...newIds.keys()];
+    for (let start = 0; start < oldIds.length; start += COPY_PAGE) {
+      const page = oldIds.slice(start, start + COPY_PAGE);
+      const tx = db.transaction('samples', 'readwrite');
+      const records = await Promise.all(page.map((old) => tx.store.get(old)));
+      await Promise.all([...records.flatMap((s) => (s ? [tx.store.put({ ...s, id: newIds.get(s.id)!, projectId: id })] : [])), tx.done]);
+    }
+    await copyEmbeddings(db, sourceId, id, newIds);
+    const head = await db.get('heads', sourceId);
+    // The document goes last: until it exists, nothing lists the copy.
+    const tx = db.transaction(['projects', 'heads'], 'readwrite');
+    await Promise.all([tx.objectStore('projects').put(copy), ...(head ? [tx.objectStore('heads').put({ ...head, projectId: id })] : []), tx.done]);
+  } catch (error) {
+    await deleteProject(id).catch(() => undefined);
+    throw error;
   }
-  if (head) work.push(tx.objectStore('heads').put({ ...head, projectId: id }));
-  await Promise.all([...work, tx.done]);
   return copy;
 }
 
-/** Samples whose project document was never written (the tab closed mid-import) or was deleted. */
-export async function deleteOrphans(): Promise<void> {
-  const db = await openStudioDb();
-  const projects = new Set(await db.getAllKeys('projects'));
-  const tx = db.transaction(['samples', 'embeddings', 'heads'], 'readwrite');
-  const work: Promise<unknown>[] = [];
-  for (const store of ['samples', 'embeddings'] as const) {
-    let cursor = await tx.objectStore(store).index('byProject').openKeyCursor();
-    while (cursor) {
-      if (!projects.has(cursor.key)) work.push(tx.objectStore(store).delete(cursor.primaryKey));
-      cursor = await cursor.continue();
-    }
+async function copyEmbeddings(db: StudioDb, sourceId: string, id: string, newIds: Map<string, string>): Promise<void> {
+  const rows: StoredEmbedding[] = [];
+  let row = await db.transaction('embeddings').store.index('byProject').openCursor(sourceId);
+  while (row) {
+    const sampleId = newIds.get(row.value.sampleId);
+    if (sampleId) rows.push({ ...row.value, key: `${row.value.backboneId}|${sampleId}`, sampleId, projectId: id });
+    row = await row.continue();
   }
-  let heads = await tx.objectStore('heads').openKeyCursor();
-  while (heads) {
-    if (!projects.has(heads.key)) work.push(tx.objectStore('heads').delete(heads.primaryKey));
-    heads = await heads.continue();
+  const blocks: EmbeddingBlock[] = [];
+  let block = await db.transaction('embeddingBlocks').store.index('byProject').openCursor(sourceId);
+  while (block) {
+    const { backboneId, sampleIds, vectors } = block.value;
+    blocks.push({ projectId: id, backboneId, sampleIds: sampleIds.map((s) => newIds.get(s) ?? ''), vectors });
+    block = await block.continue();
   }
-  await Promise.all([...work, tx.done]);
+  const tx = db.transaction(['embeddings', 'embeddingBlocks'], 'readwrite');
+  await Promise.all([...rows.map((r) => tx.objectStore('embeddings').put(r)), ...blocks.map((b) => tx.objectStore('embeddingBlocks').add(b)), tx.done]);
 }

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Sample } from '../../state/project';
+import { useThumbnail } from '../../state/thumbnails';
 
 const TILE = 64;
 const GAP = 4;
@@ -10,7 +11,7 @@ const ROW = TILE + GAP;
 const NEAR_VIEW_MARGIN = '200px 0px';
 
 /**
- * The class's thumbnails (96 px JPEGs made by the engine), each with a delete
+ * The class's thumbnails (96 px JPEGs made by the engine, asked for only while in view), each with a delete
  * button. Only the rows in view are in the page, so a class of thousands of
  * images scrolls smoothly and keeps few images decoded; and a grid scrolled out
  * of the page's view holds none. Every <img> costs the page a fraction of a
@@ -49,7 +50,7 @@ export function SampleGrid({ samples, onDelete }: { samples: Sample[]; onDelete(
         {(nearView ? virtualizer.getVirtualItems() : []).flatMap((row) =>
           samples.slice(row.index * columns, (row.index + 1) * columns).map((s, column) => (
             <li key={s.id} className="sample" style={{ top: row.start, left: column * ROW }}>
-              <img src={s.thumbUrl} alt={s.name} title={s.name} width={TILE} height={TILE} decoding="async" />
+              <Thumbnail sample={s} size={TILE} />
               <button type="button" className="sample-delete" aria-label={`Delete ${s.name}`} onClick={() => onDelete(s.id)}>
                 ×
               </button>
@@ -58,5 +59,15 @@ export function SampleGrid({ samples, onDelete }: { samples: Sample[]; onDelete(
         )}
       </ul>
     </div>
+  );
+}
+
+/** A sample's thumbnail, asked for from the engine when it comes into view; a blank tile until then. */
+export function Thumbnail({ sample, size }: { sample: Sample; size: number }) {
+  const url = useThumbnail(sample.id);
+  return url ? (
+    <img src={url} alt={sample.name} title={sample.name} width={size} height={size} decoding="async" />
+  ) : (
+    <span className="thumbnail-pending" role="img" aria-label={sample.name} style={{ width: size, height: size }} />
   );
 }

@@ -1,6 +1,7 @@
 import type { MisclassifiedSample } from '../../engine/api';
 import { moveSample, removeSample } from '../../state/actions';
 import { useProject } from '../../state/project';
+import { Thumbnail } from '../classes/SampleGrid';
 
 /**
  * Validation images the model got wrong, most confident mistakes first. Each can
@@ -28,7 +29,7 @@ export function MisclassifiedGallery({ mistakes, labels }: { mistakes: Misclassi
         <ul className="misclassified-grid">
           {shown.map(({ sample, owner, actual, predicted, confidence }) => (
             <li key={sample.id} className="misclassified-item" aria-label={sample.name}>
-              <img src={sample.thumbUrl} alt={sample.name} width={72} height={72} />
+              <Thumbnail sample={sample} size={72} />
               <div className="misclassified-text">
                 <span>
                   true: <strong>{labels[actual]}</strong>

@@ -6,17 +6,16 @@ import { createHead } from '../ml/head';
 import { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
 import { stratifiedSplit } from '../ml/split';
 import { stripeImages, tinyResNetModel, TINY_RESNET_SPEC } from '../ml/testing';
-import { QUOTA_MESSAGE, type StoredHead } from '../storage/db';
-import { projectStorage, type SavedModel } from './projectStorage';
+import { QUOTA_MESSAGE, type SavedTraining, type StoredHead } from '../storage/db';
+import { modelStore, type SavedModel } from './modelStore';
 
 /** IndexedDB's `heads` store, reduced to what projectStorage uses; records are structured-cloned as IndexedDB does. */
 const heads = new Map<string, StoredHead>();
 let refuseNextPut: Error | null = null;
 vi.mock('../storage/db', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../storage/db')>()),
-  samplesOf: async () => [],
   getHead: async (id: string) => (heads.has(id) ? structuredClone(heads.get(id)) : undefined),
-  putHead: async (record: StoredHead) => {
+  putHeadWithReport: async (record: StoredHead) => {
     const refusal = refuseNextPut;
     refuseNextPut = null;
     if (refusal) throw refusal;
@@ -27,6 +26,9 @@ vi.mock('../storage/db', async (importOriginal) => ({
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+
+/** The report saved with a model (its content does not matter to these tests). */
+const REPORT = { revision: 1, backboneId: TINY_RESNET_SPEC.id } as SavedTraining;
 
 describe('saving and restoring the trained model', () => {
   const backbone = wrapBackbone(TINY_RESNET_SPEC, tinyResNetModel(), 'memory');
@@ -80,9 +82,8 @@ describe('saving and restoring the trained model', () => {
 
   it('saves a fine-tuned model as one record (head + tail, not the backbone) and restores its predictions', async () => {
     const model = await fineTuned();
-    const storage = projectStorage();
-    await storage.open('p');
-    expect(await storage.saveModel(model)).toBeUndefined();
+    const storage = modelStore();
+    expect(await storage.saveModel('p', model, REPORT)).toBeUndefined();
     const record = heads.get('p')!;
     expect(record.fineTuned).toMatchObject({ cutLayer: 'block_relu', trainableLayers: ['top_conv', 'top_bn'] });
     const tailWeights = (record.fineTuned!.weightSpecs as { name: string }[]).map((w) => w.name.split('/')[0]);
@@ -90,9 +91,8 @@ describe('saving and restoring the trained model', () => {
 
     // A reload: new storage, the project opened again, the backbone loaded again.
     const before = tf.memory().numTensors;
-    const again = projectStorage();
-    expect((await again.open('p')).hasModel).toBe(true);
-    const restored = (await again.loadModel(backboneFor))!;
+    const again = modelStore();
+    const restored = (await again.loadModel('p', backboneFor))!;
     expect(backboneFor).toHaveBeenCalledTimes(1);
     expect(restored.labels).toEqual(['h', 'v']);
     expect(restored.fineTuned!.trainableLayers).toEqual(['top_conv', 'top_bn']);
@@ -104,16 +104,14 @@ describe('saving and restoring the trained model', () => {
   });
 
   it('a head-only model replaces a saved fine-tuned one, tail included, in the record format saved before', async () => {
-    const storage = projectStorage();
-    await storage.open('p');
+    const storage = modelStore();
     const tuned = await fineTuned();
-    await storage.saveModel(tuned);
+    await storage.saveModel('p', tuned, REPORT);
     const plain = headOnly();
-    expect(await storage.saveModel(plain)).toBeUndefined();
+    expect(await storage.saveModel('p', plain, REPORT)).toBeUndefined();
     expect(Object.keys(heads.get('p')!).sort()).toEqual(['backboneId', 'labels', 'modelTopology', 'projectId', 'savedAt', 'weightData', 'weightSpecs']);
-    const again = projectStorage();
-    await again.open('p');
-    const restored = (await again.loadModel(backboneFor))!;
+    const again = modelStore();
+    const restored = (await again.loadModel('p', backboneFor))!;
     expect(restored.fineTuned).toBeUndefined();
     expect(backboneFor).not.toHaveBeenCalled();
     const expected = predict(plain, backbone);
@@ -122,19 +120,17 @@ describe('saving and restoring the trained model', () => {
   });
 
   it('when storage is full: the quota message, and the previous model stays whole', async () => {
-    const storage = projectStorage();
-    await storage.open('p');
+    const storage = modelStore();
     const previous = headOnly();
-    await storage.saveModel(previous);
+    await storage.saveModel('p', previous, REPORT);
     const saved = structuredClone(heads.get('p'));
     const tuned = await fineTuned();
     refuseNextPut = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-    expect(await storage.saveModel(tuned)).toBe(QUOTA_MESSAGE);
+    expect(await storage.saveModel('p', tuned, REPORT)).toBe(QUOTA_MESSAGE);
     expect(heads.get('p')).toEqual(saved);
     // Both in this session (project opened again) and after a reload, the previous model comes back.
-    for (const reader of [storage, projectStorage()]) {
-      await reader.open('p');
-      const restored = (await reader.loadModel(backboneFor))!;
+    for (const reader of [storage, modelStore()]) {
+      const restored = (await reader.loadModel('p', backboneFor))!;
       expect(restored.fineTuned).toBeUndefined();
       const expected = predict(previous, backbone);
       predict(restored, backbone).forEach((p, i) => expect(Math.abs(p - expected[i])).toBeLessThan(1e-6));

@@ -1,0 +1,57 @@
+/**
+ * How engine work is ordered and stopped. Operations that use the backbone or a
+ * model run one at a time, in call order (`exclusive`), so two requests never
+ * embed the same image twice or race for the backbone. Every stoppable operation
+ * gets an AbortSignal when it is requested; `cancel(kind)` aborts the running one
+ * of that kind and any requested before the call that have not started yet.
+ * This is the one cancellation mechanism: import, embedding, training and
+ * explanation all check their signal between batches.
+ */
+export type OperationKind = 'training' | 'explanation' | 'background' | 'import';
+
+let queue: Promise<unknown> = Promise.resolve();
+
+export function exclusive<T>(operation: () => Promise<T>): Promise<T> {
+  const run = queue.then(operation, operation);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * Lets queued messages (such as Cancel) run between batches. A MessageChannel
+ * task is not clamped to 4 ms the way nested setTimeout calls are.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+export class Operations {
+  private readonly live = new Map<OperationKind, Set<AbortController>>();
+
+  /** Runs `operation` with a signal that `cancel(kind)` aborts, from this call on (also while it waits its turn). */
+  async run<T>(kind: OperationKind, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const set = this.live.get(kind) ?? new Set();
+    this.live.set(kind, set.add(controller));
+    try {
+      return await operation(controller.signal);
+    } finally {
+      set.delete(controller);
+    }
+  }
+
+  cancel(kind: OperationKind): void {
+    for (const controller of this.live.get(kind) ?? []) controller.abort();
+  }
+
+  isRunning(kind: OperationKind): boolean {
+    return (this.live.get(kind)?.size ?? 0) > 0;
+  }
+}

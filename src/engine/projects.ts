@@ -1,0 +1,164 @@
+/**
+ * Samples and projects: the engine's side of every saved project. The open
+ * project's document is mirrored here (ids and names only); images are decoded
+ * once at import (thumbnail, check and model-sized pixels from one decode) and
+ * stored with the document in one transaction. Bytes stay in the database and
+ * are read back batch by batch when needed.
+ */
+import type { AcceptedSample, ImportResult, ImportTarget, IncomingFile, IncomingFrame, OpenedProject, ProjectSummary } from './api';
+import * as db from '../storage/db';
+import type { ProjectDoc, ProjectEdits, StoredSample } from '../storage/db';
+import { centerSquarePixels, dataUrlOf, decodeImage, frameAsJpeg, ImageRejected, thumbnailOf } from './images';
+
+const LAST_PROJECT_KEY = 'lastProjectId';
+
+/** A decoded import: what is stored, what the page is told, and pixels for the embedder. */
+interface Decoded {
+  stored: StoredSample;
+  accepted: AcceptedSample;
+  pixels?: Uint8ClampedArray;
+}
+
+export class Projects {
+  private doc: ProjectDoc | null = null;
+
+  /** @param embedSize the model input size images are decoded to at import (null: none). */
+  constructor(private readonly embedSize: () => number | null) {}
+
+  get current(): ProjectDoc | null {
+    return this.doc;
+  }
+
+  sampleIds(): string[] {
+    return this.doc?.classes.flatMap((c) => c.samples.map((s) => s.id)) ?? [];
+  }
+
+  async list(): Promise<ProjectSummary[]> {
+    return (await db.listProjects()).map((d) => ({ id: d.id, name: d.name, images: d.classes.reduce((n, c) => n + c.samples.length, 0), updatedAt: d.updatedAt }));
+  }
+
+  lastOpened(): Promise<string | undefined> {
+    return db.getMeta(LAST_PROJECT_KEY);
+  }
+
+  async create(doc: ProjectDoc): Promise<void> {
+    await db.putProject(doc);
+  }
+
+  /**
+   * Opens a project: its document (class names, sample ids and names) and whether a
+   * model is stored; no image is read. The training report comes only with its model.
+   */
+  async open(id: string): Promise<OpenedProject | null> {
+    const [doc, head] = await Promise.all([db.getProject(id), db.getHead(id)]);
+    if (!doc) return null;
+    this.doc = doc;
+    await db.setMeta(LAST_PROJECT_KEY, id);
+    return { doc: { ...doc, training: head ? doc.training : null }, hasModel: head !== undefined };
+  }
+
+  /** Applies the page's edits to a project (the open one or another, e.g. renamed from the list). */
+  async edit(id: string, edits: Partial<ProjectEdits>): Promise<void> {
+    const doc = await db.editProject(id, edits);
+    if (doc && id === this.doc?.id) this.doc = doc;
+  }
+
+  async delete(id: string): Promise<void> {
+    await db.deleteProject(id);
+    if (id === this.doc?.id) this.doc = null;
+  }
+
+  async duplicate(id: string, name: string): Promise<string> {
+    return (await db.duplicateProject(id, name)).id;
+  }
+
+  async remove(ids: string[]): Promise<void> {
+    const doc = this.doc;
+    if (!doc || ids.length === 0) return;
+    await db.removeSamples(doc.id, ids);
+    const gone = new Set(ids);
+    doc.classes = doc.classes.map((c) => ({ ...c, samples: c.samples.filter((s) => !gone.has(s.id)) }));
+  }
+
+  async move(ids: string[], toClassId: string): Promise<void> {
+    const doc = this.doc;
+    if (!doc) return;
+    await db.moveSamples(doc.id, ids, toClassId);
+    this.doc = (await db.getProject(doc.id)) ?? doc;
+  }
+
+  /** Original bytes, in the order asked; undefined for samples no longer stored. */
+  bytes(ids: string[]): Promise<(Blob | undefined)[]> {
+    return db.sampleBytes(ids);
+  }
+
+  async thumbnails(ids: string[]): Promise<(string | null)[]> {
+    const blobs = await db.sampleThumbnails(ids);
+    return Promise.all(blobs.map((blob) => (blob ? dataUrlOf(blob) : null)));
+  }
+
+  async importFiles(files: IncomingFile[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+    const rejected: ImportResult['rejected'] = [];
+    const decoded: Decoded[] = [];
+    const size = this.embedSize();
+    for (const { file, name } of files) {
+      try {
+        const bitmap = await decodeImage(file);
+        try {
+          decoded.push(await decodedSample(file, bitmap, name, size));
+        } finally {
+          bitmap.close();
+        }
+      } catch (error) {
+        rejected.push({ name, reason: error instanceof ImageRejected ? error.message : `it could not be read: ${String(error)}` });
+      }
+    }
+    return this.store(decoded, rejected, target);
+  }
+
+  async importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+    const rejected: ImportResult['rejected'] = [];
+    const decoded: Decoded[] = [];
+    const size = this.embedSize();
+    for (const { bitmap, name } of frames) {
+      try {
+        decoded.push(await decodedSample(await frameAsJpeg(bitmap), bitmap, name, size));
+      } catch (error) {
+        rejected.push({ name, reason: `the frame could not be stored: ${String(error)}` });
+      } finally {
+        bitmap.close();
+      }
+    }
+    return this.store(decoded, rejected, target);
+  }
+
+  /** Stores an import chunk and lists it in its class, in one transaction; if storage is full, the chunk is dropped and earlier ones stay. */
+  private async store(decoded: Decoded[], rejected: ImportResult['rejected'], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+    const doc = this.doc;
+    if (!doc) throw new Error('No project is open.');
+    if (decoded.length === 0) return { result: { accepted: [], rejected }, decoded };
+    const samples = decoded.map((d) => ({ ...d.stored, projectId: doc.id }));
+    try {
+      await db.addSamples(doc.id, target, samples);
+    } catch (error) {
+      const storageProblem = db.isQuotaError(error) ? db.QUOTA_MESSAGE : `The images could not be saved in this browser: ${error instanceof Error ? error.message : error}`;
+      return { result: { accepted: [], rejected, storageProblem }, decoded: [] };
+    }
+    let owner = doc.classes.find((c) => c.id === target.classId);
+    if (!owner) doc.classes.push((owner = { id: target.classId, name: target.className, samples: [] }));
+    owner.samples.push(...samples.map((s) => ({ id: s.id, name: s.name })));
+    return { result: { accepted: decoded.map((d) => d.accepted), rejected }, decoded };
+  }
+}
+
+/** One decode serves the thumbnail, the size check and (when a backbone is known) the embedding's pixels. */
+async function decodedSample(file: Blob, bitmap: ImageBitmap, name: string, embedSize: number | null): Promise<Decoded> {
+  const id = crypto.randomUUID();
+  const thumbnail = await thumbnailOf(bitmap);
+  const { width, height } = bitmap;
+  return {
+    stored: { id, projectId: '', name, bytes: file, thumbnail, width, height },
+    accepted: { id, name, thumbUrl: await dataUrlOf(thumbnail), width, height },
+    pixels: embedSize ? centerSquarePixels(bitmap, embedSize) : undefined,
+  };
+}
