@@ -11,6 +11,7 @@ import { ProjectName } from './ui/classes/ProjectName';
 import { ImportProgress } from './ui/projects/ImportProgress';
 import { ProjectFiles } from './ui/projects/ProjectFiles';
 import { ProjectsBar } from './ui/projects/ProjectsBar';
+import { RecoveryNotice } from './ui/projects/RecoveryNotice';
 
 export function App() {
   return (
@@ -22,6 +23,7 @@ export function App() {
         <EngineStatusLine />
         <ProjectsBar />
       </header>
+      <RecoveryNotice />
       <Notices />
       <ImportProgress />
       <main className="app-main">

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { separableData } from './testing';
-import { DEFAULT_TRAIN_SETTINGS, trainHead } from './train';
+import { batchSizeFor, DEFAULT_TRAIN_SETTINGS, MAX_STEPS_PER_EPOCH, trainHead } from './train';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -99,5 +99,17 @@ describe('trainHead', () => {
     expect(result.validationConfidences.every((c) => c >= 0.5 && c <= 1)).toBe(true);
     result.head.dispose();
     extra.embeddings.dispose();
+  });
+});
+
+describe('batch size for large projects', () => {
+  it('keeps the asked-for batch up to 100 steps an epoch, then grows by powers of two up to 1024', () => {
+    expect(batchSizeFor(16, 200)).toBe(16);
+    expect(batchSizeFor(16, 1600)).toBe(16);
+    expect(batchSizeFor(16, 1601)).toBe(32);
+    expect(batchSizeFor(16, 17_000)).toBe(256);
+    expect(batchSizeFor(64, 17_000)).toBe(256);
+    expect(batchSizeFor(16, 500_000)).toBe(1024);
+    expect(Math.ceil(17_000 / batchSizeFor(16, 17_000))).toBeLessThanOrEqual(MAX_STEPS_PER_EPOCH);
   });
 });

@@ -24,6 +24,8 @@ export type { ProjectSummary };
 
 interface ProjectsState {
   currentId: string | null;
+  /** A project whose opening did not finish last time (the tab died or it failed): not opened again by itself. */
+  recovery: { id: string; name: string; images: number; reason: string } | null;
   projects: ProjectSummary[];
   saveState: 'saved' | 'saving' | 'failed';
   storage: { usage: number; quota: number; persisted: boolean } | null;
@@ -31,6 +33,7 @@ interface ProjectsState {
 
 export const useProjects = create<ProjectsState>()(() => ({
   currentId: null,
+  recovery: null,
   projects: [],
   saveState: 'saved',
   storage: null,
@@ -108,12 +111,30 @@ export function describeStorage(storage: ProjectsState['storage']): string {
   return `Storage: ${formatBytes(storage.usage)} used of ${formatBytes(storage.quota)} available${storage.persisted ? ' (persistent)' : ''}`;
 }
 
-/** On start: ask to keep our data, open the last project (or a new one). */
+/**
+ * Set while a project is being opened and cleared once it is shown. Found set at
+ * the next start, it means that opening took the tab down: the app then starts
+ * without it and offers to export its images or try again, instead of crashing
+ * on every start. (localStorage, not IndexedDB: it must be readable before
+ * anything else runs, and it holds no project data.)
+ */
+const OPENING_KEY = 'transfer-studio:opening';
+
+/** On start: ask to keep our data, open the last project (or a new one), unless opening it failed last time. */
 export async function restoreLastProject(): Promise<void> {
   try {
     await navigator.storage?.persist?.().catch(() => false);
     startAutoSave();
     const [lastId, projects] = await Promise.all([getEngine().lastProjectId(), getEngine().listProjects()]);
+    useProjects.setState({ projects });
+    const interrupted = localStorage.getItem(OPENING_KEY);
+    const broken = projects.find((p) => p.id === interrupted);
+    if (broken) {
+      localStorage.removeItem(OPENING_KEY);
+      useProjects.setState({ recovery: { ...broken, reason: 'The page stopped while it was opening last time.' } });
+      await newProject('My project');
+      return;
+    }
     const fallback = projects.find((p) => p.id === lastId) ?? projects[0];
     if (fallback) await openProject(fallback.id);
     else await newProject('My project');
@@ -150,6 +171,7 @@ export async function newProject(name = 'Untitled project'): Promise<void> {
 export async function openProject(id: string): Promise<void> {
   await saveNow();
   loading = true;
+  localStorage.setItem(OPENING_KEY, id);
   try {
     const opened = await getEngine().openProject(id);
     if (!opened) {
@@ -157,7 +179,18 @@ export async function openProject(id: string): Promise<void> {
       return;
     }
     showProject(opened.doc);
+    // Cleared once the page has drawn it: a tab that dies drawing it counts as a failed opening.
+    // (A hidden tab draws nothing: then half a second is enough.)
+    await new Promise((resolve) => {
+      requestAnimationFrame(() => setTimeout(resolve, 0));
+      setTimeout(resolve, 500);
+    });
+  } catch (error) {
+    const summary = useProjects.getState().projects.find((p) => p.id === id);
+    useProjects.setState({ recovery: { id, name: summary?.name ?? 'A project', images: summary?.images ?? 0, reason: messageOf(error) } });
+    return;
   } finally {
+    localStorage.removeItem(OPENING_KEY);
     loading = false;
   }
   await refreshProjectList();
@@ -220,9 +253,9 @@ export async function deleteProject(id: string): Promise<void> {
   await refreshProjectList();
 }
 
-async function classesWithBytes() {
+async function classesWithBytes(of: { name: string; samples: { id: string; name: string }[] }[] = useProject.getState().classes) {
   const classes = [];
-  for (const c of useProject.getState().classes) {
+  for (const c of of) {
     const samples: { name: string; bytes: Uint8Array }[] = [];
     for (let start = 0; start < c.samples.length; start += EXPORT_CHUNK) {
       const chunk = c.samples.slice(start, start + EXPORT_CHUNK);
@@ -252,6 +285,33 @@ export function exportDataset(withSplit: boolean): Promise<void> {
   return saveZip('dataset', `${slug(project.name)}-dataset.zip`, async () =>
     buildDatasetZip(await classesWithBytes(), { validationSplit: withSplit ? project.settings.validationSplit : 0, seed: project.settings.seed }),
   );
+}
+
+/** The images of a project that could not be opened, as an ImageFolder zip (its document is read; nothing is shown). */
+export async function exportDatasetOf(id: string): Promise<void> {
+  const summary = useProjects.getState().projects.find((p) => p.id === id);
+  const current = useProjects.getState().currentId;
+  await saveZip('dataset', `${slug(summary?.name ?? 'project')}-dataset.zip`, async () => {
+    const opened = await getEngine().openProject(id);
+    if (!opened) throw new Error('The project no longer exists.');
+    try {
+      return buildDatasetZip(await classesWithBytes(opened.doc.classes.map((c) => ({ ...c, name: c.name.trim() }))), { validationSplit: 0, seed: 0 });
+    } finally {
+      // The engine goes back to the project on the page.
+      if (current) await getEngine().openProject(current);
+    }
+  });
+}
+
+/** Tries to open the project that failed to open before. */
+export async function retryRecovery(): Promise<void> {
+  const recovery = useProjects.getState().recovery;
+  useProjects.setState({ recovery: null });
+  if (recovery) await openProject(recovery.id);
+}
+
+export function dismissRecovery(): void {
+  useProjects.setState({ recovery: null });
 }
 
 /** Builds a zip while the app shows it is exporting, and downloads it; a failure becomes a message naming `what`. */

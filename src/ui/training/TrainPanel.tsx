@@ -3,6 +3,7 @@ import { useProject } from '../../state/project';
 import { useSession } from '../../state/session';
 import { ProgressBar } from '../common/ProgressBar';
 import { Curves } from './Curves';
+import { EmbeddingStatusLine } from './EmbeddingStatusLine';
 import { SettingsForm } from './SettingsForm';
 import { ValidationSummary } from './ValidationSummary';
 
@@ -36,6 +37,7 @@ export function TrainPanel() {
           </button>
         )}
       </div>
+      <EmbeddingStatusLine />
       {progress && (
         <ProgressBar
           label={PHASE_LABEL[progress.phase]}
