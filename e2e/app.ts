@@ -90,10 +90,15 @@ export async function dropFolders(page: Page, tree: Record<string, Record<string
   }, serialised);
 }
 
-/** Presses Train and waits for the result; `showsProgress` also checks the embedding progress bar (slow backends). */
+/**
+ * Presses Train and waits for the result. `showsProgress` first waits until the page says the
+ * engine has prepared (embedded, in the background after import) every image, then checks
+ * that Train goes straight to the epochs.
+ */
 export async function train(page: Page, { showsProgress = false } = {}): Promise<void> {
+  if (showsProgress) await expect(page.getByText(/^All \d+ images are prepared for training\.$/)).toBeVisible({ timeout: 5 * 60_000 });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
-  if (showsProgress) await expect(page.getByRole('progressbar', { name: 'Embedding images' })).toBeVisible();
+  if (showsProgress) await expect(page.getByRole('progressbar', { name: 'Training' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Cancel training' })).toBeVisible();
   await expect(page.getByText(/^Trained in /)).toBeVisible({ timeout: 5 * 60_000 });
 }

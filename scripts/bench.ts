@@ -7,8 +7,8 @@
  *   npm run bench -- --backend webgl --images 48 --runs 3
  *   npm run bench -- --data /path/to/imagefolder --json
  *   npm run bench -- --quick --runs 1          # tiny sizes (the smoke test)
- *   npm run bench -- --scaling 250,500,1000,2000 --backend auto --runs 1
- *                                              # only: import + embed time per image count
+ *   npm run bench -- --scaling 5000,10000,20000 --backend wasm
+ *                                              # the app at scale (scripts/benchScale.ts)
  *
  * Prints a markdown table (stdout; with --json only the JSON goes to stdout)
  * and writes the same figures to bench/results/<timestamp>-<backend>.json.
@@ -24,7 +24,8 @@ import { trainingSet } from '../e2e/fixtures';
 import { isBackendName, type BackendName } from '../src/engine/api';
 import { describeBackend } from '../src/state/backendChoice';
 import { mainThreadLongTasks } from './benchTrace';
-import { figuresToJson, markdownTable, missingNumbers, REQUIRED_KEYS, summarise, type Figure } from './benchReport';
+import { runScaling } from './benchScale';
+import { figuresToJson, markdownTable, missingNumbers, REQUIRED_KEYS, type Figure } from './benchReport';
 import type { BenchImage } from '../bench/page/benchmarks';
 import type { Responsiveness } from '../bench/page/responsiveness';
 
@@ -48,7 +49,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** Records a Chromium trace of the first run's worker embedding and training to this file. */
     trace: { type: 'string' },
-    /** Image counts, e.g. 250,500,1000,2000: times only import + embedding of each, to see the cost per image stay flat. */
+    /** Image counts, e.g. 5000,10000,20000: the app driven at that size in a persistent profile (scripts/benchScale.ts). */
     scaling: { type: 'string' },
   },
 });
@@ -71,7 +72,6 @@ const sizes = args.quick
 if (args.images) sizes.images = Number(args.images);
 const scalingCounts = args.scaling?.split(',').map(Number) ?? [];
 if (scalingCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--scaling takes positive image counts, e.g. 250,500,1000,2000');
-if (scalingCounts.length > 0) sizes.images = Math.max(...scalingCounts);
 sizes.leakImages = Math.min(sizes.leakImages, sizes.images);
 
 // ---------------------------------------------------------------- build
@@ -215,82 +215,27 @@ function report(table: string, json: Record<string, unknown>): void {
   }
 }
 
-// ---------------------------------------------------------------- embedding cost per image count
-
-/**
- * `--scaling 250,500,1000,2000`: imports and embeds the first N images in the
- * worker for each N (the app's pipeline, fresh samples each time, so nothing is
- * cached) and reports seconds and milliseconds per image. Linear cost shows as
- * a flat ms/image column.
- */
-async function embeddingScaling(page: Page, header: { backend: BackendName; chromium: string; notes: string[] }): Promise<void> {
-  const counts = [...new Set(scalingCounts)].sort((a, b) => a - b);
-  // Not timed: the first batches also pay for start-up (V8 tiering the WASM kernels up, JIT of the pipeline).
-  const warmUp = Math.min(64, counts[0]);
-  log(`warm-up: ${warmUp} images…`);
-  await page.evaluate((count) => window.benchmarks.embedPipeline(count), warmUp);
-  const measured = new Map(counts.map((n) => [n, { importSeconds: [] as number[], embedSeconds: [] as number[] }]));
-  for (let run = 1; run <= runs; run++) {
-    for (const n of counts) {
-      const result = await page.evaluate((count) => window.benchmarks.embedPipeline(count), n);
-      if (result.count !== n) throw new Error(`${n - result.count} of ${n} images were rejected by the import`);
-      const embedSeconds = result.seconds - result.importSeconds;
-      measured.get(n)!.importSeconds.push(result.importSeconds);
-      measured.get(n)!.embedSeconds.push(embedSeconds);
-      log(`run ${run}/${runs}: ${n} images: import ${result.importSeconds.toFixed(1)} s, embed ${embedSeconds.toFixed(1)} s (${((embedSeconds * 1000) / n).toFixed(1)} ms/image)`);
-    }
-  }
-  const perImage = (seconds: number[], n: number) => seconds.map((s) => (s * 1000) / n);
-  const [smallest, largest] = [counts[0], counts.at(-1)!];
-  const figures: Figure[] = counts.flatMap((n) => {
-    const { importSeconds, embedSeconds } = measured.get(n)!;
-    const totalSeconds = importSeconds.map((s, run) => s + embedSeconds[run]);
-    return [
-      { key: `scaling.n${n}.importSeconds`, label: `Import ${n} images`, unit: 's', values: importSeconds },
-      { key: `scaling.n${n}.embedSeconds`, label: `Embed ${n} images`, unit: 's', values: embedSeconds },
-      { key: `scaling.n${n}.embedMsPerImage`, label: `Embed, per image (${n})`, unit: 'ms', values: perImage(embedSeconds, n) },
-      { key: `scaling.n${n}.pipelineMsPerImage`, label: `Import + embed, per image (${n})`, unit: 'ms', values: perImage(totalSeconds, n) },
-    ];
-  });
-  const embedPerImage = (n: number) => perImage(measured.get(n)!.embedSeconds, n);
-  figures.push({
-    key: 'scaling.perImageRatio',
-    label: `Embed ms/image at ${largest} over ${smallest} images (1 = linear)`,
-    unit: '×',
-    values: embedPerImage(largest).map((ms, run) => ms / embedPerImage(smallest)[run]),
-  });
-  const json = figuresToJson(figures, {
-    backend: header.backend,
-    chromium: header.chromium,
-    date: new Date().toISOString(),
-    options: { runs, counts, data: args.data ?? 'generated', backend: args.backend },
-    method: 'per count: engine.importFiles in chunks of 16 (decode, check, thumbnail), then engine.embedSamples on fresh samples (no cache); medians over runs',
-    notes: header.notes,
-  });
-  const median = (values: number[]) => summarise(values).median;
-  const rows = counts.map((n) => {
-    const { importSeconds, embedSeconds } = measured.get(n)!;
-    const [imp, emb] = [median(importSeconds), median(embedSeconds)];
-    return `| ${n} | ${imp.toFixed(1)} | ${emb.toFixed(1)} | ${((emb * 1000) / n).toFixed(1)} | ${(((imp + emb) * 1000) / n).toFixed(1)} |`;
-  });
-  const table = [
-    '| Images | Import s | Embed s | Embed ms/image | Import + embed ms/image |',
-    '|---|---|---|---|---|',
-    ...rows,
-  ].join('\n');
-  const ratio = median(figures.at(-1)!.values);
-  const outFile = writeResults(json, header.backend);
-  report(
-    `${table}\n\nEmbedding cost per image at ${largest} images is ${ratio.toFixed(2)}× that at ${smallest} (1.00 = linear). ` +
-      `Backend ${header.backend}, Chromium ${header.chromium}, ${runs} run(s), medians. ${header.notes.join(' ')}\nJSON: ${outFile}`,
-    json,
-  );
-}
-
 // ---------------------------------------------------------------- main
 
 async function main() {
   await ensureBuilt();
+  if (scalingCounts.length > 0) {
+    const server = await preview({ root, logLevel: 'warn', preview: { port, strictPort: true, host: 'localhost' } });
+    try {
+      await runScaling({
+        counts: scalingCounts,
+        baseUrl: server.resolvedUrls!.local[0].replace(/\/$/, ''),
+        backend: requestedBackend,
+        data: args.data,
+        json: args.json,
+        outDir: args['out-dir']!,
+        log,
+      });
+    } finally {
+      await new Promise<void>((done) => server.httpServer.close(() => done()));
+    }
+    return;
+  }
   const { classNames, files } = loadData(sizes.images);
   log(`${files.length} images over ${classNames.length} classes (${args.data ?? 'generated'}), backend ${args.backend}, ${runs} run(s)`);
 
@@ -328,10 +273,6 @@ async function main() {
           `${status.backend}, ${p.path === 'app' ? 'app (folded)' : 'layers (Teachable Machine)'}, batch ${p.batch}: ${p.wallMsPerImage.toFixed(1)} ms/image wall, ${p.kernelMsPerImage.toFixed(1)} ms/image in ${p.kernels} kernels (${((p.kernelMsPerImage / p.wallMsPerImage) * 100).toFixed(0)}% of wall); top kernels: ${top}`,
         );
       }
-      return;
-    }
-    if (scalingCounts.length > 0) {
-      await embeddingScaling(page, { backend: status.backend, chromium: browser.version(), notes });
       return;
     }
 

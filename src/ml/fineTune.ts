@@ -13,7 +13,7 @@ import { augmentBatch, sampleAugmentParams } from './augment';
 import { createHead } from './head';
 import { headFrom, type HeadWeights } from './initialWeights';
 import { loadModelData, modelDataOf, saveToMemory, type ModelData } from './modelData';
-import { createRng, shuffleInPlace } from './random';
+import { runEpochs } from './epochLoop';
 import type { AugmentSettings, EpochLogs, TrainSettings } from './settings';
 import type { Split } from './split';
 import { evaluateClassifier, type TrainCallbacks } from './train';
@@ -270,22 +270,20 @@ export async function fineTuneTail(
   const yVal = split.validation.length > 0 ? tf.gather(oneHot, split.validation) : null;
   const earlyStopping =
     settings.earlyStopping && yVal ? new EarlyStopping(() => [head, tail], Math.max(1, settings.patience)) : null;
-  const rng = createRng(settings.seed);
-  const order = split.train.map((_, i) => i);
-  const history: EpochLogs[] = [];
-  let bestEpoch = 0;
-  let stopped = false;
   const headVariables = () => head.trainableWeights.map((w) => w.read() as tf.Variable);
   const tailVariables = tail.trainableWeights.map((w) => w.read() as tf.Variable);
   try {
-    for (let epoch = 0; epoch < settings.epochs && !stopped; epoch++) {
-      shuffleInPlace(order, rng);
-      let lossSum = 0;
-      let correctSum = 0;
-      for (let start = 0; start < order.length; start += settings.batchSize) {
-        const rows = order.slice(start, start + settings.batchSize);
-        const sampleRows = rows.map((r) => split.train[r]);
-        const [loss, correct] = tf.tidy(() => {
+    const { history, bestEpoch, stopped } = await runEpochs({
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      rows: split.train.length,
+      seed: settings.seed,
+      earlyStopping,
+      callbacks,
+      validate: async () => (inputs.validation && yVal ? evaluateTail(tail, head, inputs.validation, yVal) : null),
+      step: (rows, rng) =>
+        tf.tidy(() => {
+          const sampleRows = rows.map((r) => split.train[r]);
           const x = inputs.trainBatch(sampleRows, rng);
           const y = tf.gather(oneHot, sampleRows) as tf.Tensor2D;
           const hv = headVariables();
@@ -299,34 +297,9 @@ export async function fineTuneTail(
           const named = (vs: tf.Variable[]) => vs.map((v) => ({ name: v.name, tensor: grads[v.name] }));
           headOptimizer.applyGradients(named(hv));
           tailOptimizer.applyGradients(named(tailVariables));
-          return [value.mul(rows.length), correct!];
-        });
-        const [l, c] = await Promise.all([loss.data(), correct.data()]);
-        tf.dispose([loss, correct]);
-        lossSum += l[0];
-        correctSum += c[0];
-        await callbacks.yieldBetweenBatches?.();
-        if (callbacks.shouldStop?.()) {
-          stopped = true;
-          break;
-        }
-      }
-      if (stopped) break;
-      const validation = inputs.validation && yVal ? await evaluateTail(tail, head, inputs.validation, yVal) : null;
-      const logs: EpochLogs = {
-        epoch: epoch + 1,
-        epochs: settings.epochs,
-        loss: lossSum / order.length,
-        accuracy: correctSum / order.length,
-        valLoss: validation?.loss ?? null,
-        valAccuracy: validation?.accuracy ?? null,
-      };
-      history.push(logs);
-      bestEpoch = logs.epoch;
-      callbacks.onEpoch?.(logs);
-      if (earlyStopping && validation && earlyStopping.update(logs.epoch, validation.loss)) break;
-    }
-    if (earlyStopping && !stopped) bestEpoch = earlyStopping.restoreBest() || bestEpoch;
+          return [value.mul(rows.length) as tf.Scalar, correct as tf.Scalar];
+        }),
+    });
     const final = inputs.validation && yVal && !stopped ? await evaluateTail(tail, head, inputs.validation, yVal) : null;
     return {
       head,

@@ -3,19 +3,13 @@ import { createHead } from './head';
 import { accuracy } from './metrics';
 import { headFrom, type HeadWeights } from './initialWeights';
 import { classWeightsFor, EarlyStopping, weightedCrossEntropy } from './trainingControl';
-import { createRng, shuffleInPlace } from './random';
+import { runEpochs, type EpochCallbacks } from './epochLoop';
 import type { EpochLogs, TrainSettings } from './settings';
 import { stratifiedSplit, type Split } from './split';
 
 export { DEFAULT_TRAIN_SETTINGS, type EpochLogs, type TrainSettings } from './settings';
 
-export interface TrainCallbacks {
-  onEpoch?: (logs: EpochLogs) => void;
-  /** Checked after every batch; returning true stops the run within that batch. */
-  shouldStop?: () => boolean;
-  /** Lets queued messages (e.g. Cancel) in between batches. */
-  yieldBetweenBatches?: () => Promise<void>;
-}
+export type TrainCallbacks = EpochCallbacks;
 
 export interface TrainResult {
   head: tf.Sequential;
@@ -98,22 +92,20 @@ export async function trainHead(
     }
     return [x, y, ...pick(split.validation)] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   });
-  const history: EpochLogs[] = [];
-  const rng = createRng(settings.seed);
-  const order = trainLabels.map((_, i) => i);
   const earlyStopping =
     settings.earlyStopping && split.validation.length > 0 ? new EarlyStopping(() => [head], Math.max(1, settings.patience)) : null;
-  let bestEpoch = 0;
-  let stopped = false;
   try {
-    for (let epoch = 0; epoch < settings.epochs && !stopped; epoch++) {
-      shuffleInPlace(order, rng);
-      // Sums stay on the device; one read per epoch instead of one per batch.
-      let lossSum: tf.Scalar = tf.scalar(0);
-      let correctSum: tf.Scalar = tf.scalar(0);
-      for (let start = 0; start < order.length; start += settings.batchSize) {
-        const batch = tf.tensor1d(order.slice(start, start + settings.batchSize), 'int32');
-        const [nextLoss, nextCorrect] = tf.tidy(() => {
+    const { history, bestEpoch, stopped } = await runEpochs({
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      rows: trainLabels.length,
+      seed: settings.seed,
+      earlyStopping,
+      callbacks,
+      validate: async () => (split.validation.length > 0 ? evaluate(head, xVal, yVal) : null),
+      step: (rows) =>
+        tf.tidy(() => {
+          const batch = tf.tensor1d(rows, 'int32');
           const xb = tf.gather(xTrain, batch);
           const yb = tf.gather(yTrain, batch);
           let correct: tf.Tensor | undefined;
@@ -123,40 +115,9 @@ export async function trainHead(
             correct = tf.keep(tf.equal(tf.argMax(predictions, 1), tf.argMax(yb, 1)).sum());
             return weightedCrossEntropy(yb as tf.Tensor2D, predictions, weightsTensor);
           }, true)!;
-          const sums: [tf.Scalar, tf.Scalar] = [lossSum.add(loss.mul(xb.shape[0])), correctSum.add(correct!)];
-          correct!.dispose();
-          return sums;
-        });
-        batch.dispose();
-        lossSum.dispose();
-        correctSum.dispose();
-        lossSum = nextLoss;
-        correctSum = nextCorrect;
-        await callbacks.yieldBetweenBatches?.();
-        if (callbacks.shouldStop?.()) {
-          stopped = true;
-          break;
-        }
-      }
-      const [lossTotal, correctTotal] = await Promise.all([lossSum.data(), correctSum.data()]);
-      lossSum.dispose();
-      correctSum.dispose();
-      if (stopped) break;
-      const validation = split.validation.length > 0 ? await evaluate(head, xVal, yVal) : null;
-      const logs: EpochLogs = {
-        epoch: epoch + 1,
-        epochs: settings.epochs,
-        loss: lossTotal[0] / order.length,
-        accuracy: correctTotal[0] / order.length,
-        valLoss: validation?.loss ?? null,
-        valAccuracy: validation?.accuracy ?? null,
-      };
-      history.push(logs);
-      bestEpoch = logs.epoch;
-      callbacks.onEpoch?.(logs);
-      if (earlyStopping && validation && earlyStopping.update(logs.epoch, validation.loss)) break;
-    }
-    if (earlyStopping && !stopped) bestEpoch = earlyStopping.restoreBest() || bestEpoch;
+          return [loss.mul(rows.length) as tf.Scalar, correct as tf.Scalar];
+        }),
+    });
     const final = split.validation.length > 0 && !stopped ? await evaluate(head, xVal, yVal) : null;
     return {
       head,

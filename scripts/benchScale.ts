@@ -1,0 +1,249 @@
+/**
+ * `npm run bench -- --scaling 5000,10000,20000`: the app at the size users reach,
+ * driven as a person would in a persistent Chromium profile (IndexedDB on disk,
+ * as in a real browser). For each image count N, in a fresh profile:
+ *   1. import N photos into 4 classes through each class's `Add images to …`
+ *      input, until the page says every image is prepared (decoded, thumbnail,
+ *      embedded in the background);
+ *   2. `Train` with default settings, until "Trained in";
+ *   3. scroll every class grid;
+ *   4. `Export project` (a download);
+ *   5. reload the page: time until every class count is back and a test image
+ *      gets a prediction from the saved model.
+ * Reports images/s, training seconds, the longest main-thread task of each phase
+ * (PerformanceObserver 'longtask'), browser memory (RSS of all Chromium
+ * processes) over the empty app's, reopen seconds, and the per-image cost at
+ * the largest N over the smallest. Photos come from --data (every image under
+ * it, used in turn under unique names) or, by default, ../shared/datasets.
+ */
+import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { CHROMIUM_ARGS } from '../playwright.config';
+
+const CLASSES = 4;
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+
+export interface ScaleOptions {
+  counts: number[];
+  baseUrl: string;
+  backend?: string;
+  data?: string;
+  json: boolean;
+  outDir: string;
+  log: (...parts: unknown[]) => void;
+}
+
+interface ScaleResult {
+  n: number;
+  importSeconds: number;
+  importImagesPerSecond: number;
+  trainSeconds: number;
+  exportSeconds: number;
+  reopenSeconds: number;
+  memoryAboveEmptyMb: number;
+  longestTaskMs: Record<'import' | 'train' | 'scroll' | 'export' | 'reopen', number>;
+}
+
+function imagesUnder(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) found.push(path);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+/** N photo files in class folders, named uniquely (symlinks to the pool, used in turn). */
+function photoFolders(pool: string[], n: number, dir: string): string[][] {
+  const perClass = Math.floor(n / CLASSES);
+  return Array.from({ length: CLASSES }, (_, c) => {
+    const folder = join(dir, `class-${c + 1}`);
+    mkdirSync(folder, { recursive: true });
+    return Array.from({ length: perClass }, (_, i) => {
+      const source = pool[(c * perClass + i) % pool.length];
+      const path = join(folder, `photo-${String(i).padStart(5, '0')}${extname(source).toLowerCase()}`);
+      symlinkSync(source, path);
+      return path;
+    });
+  });
+}
+
+/** Resident memory of every process of the Chromium whose profile is `profile`, in MB. */
+function chromiumRssMb(profile: string): number {
+  const rows = execSync('ps -eo pid=,ppid=,rss=,args=', { maxBuffer: 64 * 2 ** 20 })
+    .toString()
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [pid, ppid, rss, ...args] = line.trim().split(/\s+/);
+      return { pid: Number(pid), ppid: Number(ppid), rss: Number(rss), args: args.join(' ') };
+    });
+  const roots = rows.filter((r) => r.args.includes(`--user-data-dir=${profile}`) && !r.args.includes('--type='));
+  const tree = new Set(roots.map((r) => r.pid));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of rows) if (!tree.has(r.pid) && tree.has(r.ppid)) grew = tree.add(r.pid).size > 0;
+  }
+  return rows.filter((r) => tree.has(r.pid)).reduce((sum, r) => sum + r.rss, 0) / 1024;
+}
+
+const OBSERVE_LONG_TASKS = () => {
+  const w = window as unknown as { longTasks: { start: number; duration: number }[] };
+  w.longTasks = [];
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push({ start: e.startTime, duration: e.duration }))).observe({
+    type: 'longtask',
+    buffered: true,
+  });
+};
+
+async function now(page: Page): Promise<number> {
+  return page.evaluate(() => performance.now());
+}
+
+async function longestSince(page: Page, since: number): Promise<number> {
+  return page.evaluate(
+    (from) => Math.max(0, ...(window as unknown as { longTasks: { start: number; duration: number }[] }).longTasks.filter((t) => t.start >= from).map((t) => t.duration)),
+    since,
+  );
+}
+
+async function runOne(n: number, pool: string[], options: ScaleOptions): Promise<ScaleResult> {
+  const work = mkdtempSync(join(tmpdir(), `ts-scale-${n}-`));
+  const profile = join(work, 'profile');
+  const folders = photoFolders(pool, n, join(work, 'photos'));
+  const perClass = folders[0].length;
+  const executablePath = existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    args: CHROMIUM_ARGS,
+    acceptDownloads: true,
+    viewport: { width: 1400, height: 900 },
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.addInitScript(OBSERVE_LONG_TASKS);
+    page.setDefaultTimeout(60 * 60_000);
+    await page.goto(`${options.baseUrl}/${options.backend ? `?backend=${options.backend}` : ''}`);
+    await expect(page.getByText(/^Backend: /)).toBeVisible();
+    await page.waitForTimeout(2000);
+    const emptyMb = chromiumRssMb(profile);
+    let peakMb = emptyMb;
+    const sampleMemory = setInterval(() => (peakMb = Math.max(peakMb, chromiumRssMb(profile))), 2000);
+
+    // 1. Import into four classes, until every image is prepared.
+    const card = (name: string) => page.getByRole('region', { name, exact: true });
+    while ((await page.getByLabel('Class name').count()) < CLASSES) await page.getByRole('button', { name: 'Add class' }).click();
+    const names = Array.from({ length: CLASSES }, (_, c) => `Class ${c + 1}`);
+    const importFrom = await now(page);
+    const importStarted = Date.now();
+    for (const [c, name] of names.entries()) {
+      await card(name).getByLabel(`Add images to ${name}`).setInputFiles(folders[c]);
+      await expect(card(name).getByText(`${perClass.toLocaleString('en')} images`, { exact: false })).toBeVisible();
+      options.log(`n=${n}: ${name} imported after ${((Date.now() - importStarted) / 1000).toFixed(0)} s`);
+    }
+    const total = (perClass * CLASSES).toLocaleString('en');
+    await expect(page.getByText(`All ${total} images are prepared for training.`)).toBeVisible();
+    const importSeconds = (Date.now() - importStarted) / 1000;
+    const importLongest = await longestSince(page, importFrom);
+    options.log(`n=${n}: imported and prepared in ${importSeconds.toFixed(1)} s`);
+
+    // 2. Train with the defaults.
+    const trainFrom = await now(page);
+    const trainStarted = Date.now();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect(page.getByText(/^Trained in /)).toBeVisible();
+    const trainSeconds = (Date.now() - trainStarted) / 1000;
+    const trainLongest = await longestSince(page, trainFrom);
+    options.log(`n=${n}: trained in ${trainSeconds.toFixed(1)} s`);
+    const trainedMb = chromiumRssMb(profile);
+    peakMb = Math.max(peakMb, trainedMb);
+
+    // 3. Scroll every class grid.
+    const scrollFrom = await now(page);
+    for (const name of names) {
+      const grid = card(name).locator('.sample-scroller');
+      await grid.scrollIntoViewIfNeeded();
+      await grid.hover();
+      for (let step = 0; step < 20; step++) await page.mouse.wheel(0, 600);
+    }
+    await page.waitForTimeout(1000);
+    const scrollLongest = await longestSince(page, scrollFrom);
+
+    // 4. Export the project.
+    const exportFrom = await now(page);
+    const exportStarted = Date.now();
+    let exportButton = page.getByRole('button', { name: 'Export project' });
+    if (!(await exportButton.isVisible())) {
+      await page.getByRole('button', { name: 'Projects', exact: true }).click();
+      exportButton = page.getByRole('button', { name: 'Export project' });
+    }
+    const download = page.waitForEvent('download');
+    await exportButton.click();
+    await (await download).path();
+    const exportSeconds = (Date.now() - exportStarted) / 1000;
+    const exportLongest = await longestSince(page, exportFrom);
+    options.log(`n=${n}: exported in ${exportSeconds.toFixed(1)} s`);
+    if (await page.getByRole('region', { name: 'Projects' }).isVisible()) await page.getByRole('button', { name: 'Projects', exact: true }).click();
+
+    // 5. Reopen: every count back and the saved model predicting.
+    const reopenStarted = Date.now();
+    await page.reload();
+    for (const name of names) await expect(card(name).getByText(`${perClass.toLocaleString('en')} images`, { exact: false })).toBeVisible();
+    await page.getByLabel('Test image').setInputFiles(folders[0][0]);
+    await expect(page.getByRole('status', { name: 'Predictions' }).locator('.prediction').first()).toBeVisible();
+    const reopenSeconds = (Date.now() - reopenStarted) / 1000;
+    const reopenLongest = await longestSince(page, 0);
+    options.log(`n=${n}: reopened with a prediction in ${reopenSeconds.toFixed(1)} s`);
+    clearInterval(sampleMemory);
+
+    return {
+      n: perClass * CLASSES,
+      importSeconds,
+      importImagesPerSecond: (perClass * CLASSES) / importSeconds,
+      trainSeconds,
+      exportSeconds,
+      reopenSeconds,
+      memoryAboveEmptyMb: Math.max(trainedMb, peakMb) - emptyMb,
+      longestTaskMs: { import: importLongest, train: trainLongest, scroll: scrollLongest, export: exportLongest, reopen: reopenLongest },
+    };
+  } finally {
+    await context.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function runScaling(options: ScaleOptions): Promise<void> {
+  const dataRoot = resolve(options.data ?? join(import.meta.dirname, '..', '..', 'shared', 'datasets'));
+  if (!existsSync(dataRoot)) throw new Error(`--scaling needs photos: no folder at ${dataRoot} (pass --data <folder of images>)`);
+  const pool = imagesUnder(dataRoot);
+  if (pool.length === 0) throw new Error(`No images under ${dataRoot}`);
+  options.log(`scaling: ${pool.length} distinct photos from ${dataRoot}, used in turn; counts ${options.counts.join(', ')}`);
+  const results: ScaleResult[] = [];
+  for (const n of [...new Set(options.counts)].sort((a, b) => a - b)) results.push(await runOne(n, pool, options));
+  const smallest = results[0];
+  const largest = results.at(-1)!;
+  const perImage = (r: ScaleResult) => (r.importSeconds * 1000) / r.n;
+  const ratio = perImage(largest) / perImage(smallest);
+  const lines = [
+    '| images | import + prepare (img/s) | train (s) | export (s) | reopen to prediction (s) | memory over empty app (MB) | longest task ms: import / train / scroll / export / reopen |',
+    '|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.n.toLocaleString('en')} | ${r.importImagesPerSecond.toFixed(1)} | ${r.trainSeconds.toFixed(1)} | ${r.exportSeconds.toFixed(1)} | ${r.reopenSeconds.toFixed(1)} | ${r.memoryAboveEmptyMb.toFixed(0)} | ${Object.values(r.longestTaskMs).map((v) => v.toFixed(0)).join(' / ')} |`,
+    ),
+    '',
+    `Per-image import + prepare cost at ${largest.n.toLocaleString('en')} over ${smallest.n.toLocaleString('en')}: ${ratio.toFixed(2)}× (target ≤ 1.2)`,
+  ];
+  const json = { date: new Date().toISOString(), backend: options.backend ?? 'auto', data: dataRoot, results, perImageRatio: ratio };
+  mkdirSync(options.outDir, { recursive: true });
+  writeFileSync(join(options.outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-scaling.json`), JSON.stringify(json, null, 2));
+  if (options.json) console.log(JSON.stringify(json, null, 2));
+  else console.log(lines.join('\n'));
+}
