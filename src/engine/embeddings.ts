@@ -13,6 +13,8 @@ import { exclusive, yieldToEventLoop } from './operations';
 
 /** Images per backbone call. */
 export const EMBED_BATCH = 16;
+/** Images per background batch: smaller, so a Train or a prediction pressed meanwhile waits less. */
+const BACKGROUND_BATCH = 8;
 /** Decoded images waiting for the background embedder; an import waits while more are queued. */
 const MAX_QUEUED_PIXELS = 128;
 
@@ -89,6 +91,8 @@ export interface EmbeddingDeps {
   backbone(id: string): Promise<LoadedBackbone>;
   /** Told after every embedded batch, for the page's "N of M embedded". */
   onStatus(status: EmbeddingStatus): void;
+  /** True while the background embedder should wait (a training run is queued or running: it embeds what it needs itself). */
+  paused?(): boolean;
 }
 
 export interface EmbeddingStatus {
@@ -220,8 +224,15 @@ export class Embeddings {
     background.queue.push(...items.map(({ id, pixels }) => ({ id, pixels: pixels?.length === background.inputSize ** 2 * 4 ? pixels : undefined })));
     this.pump();
     while (this.background === background && background.queue.filter((item) => item.pixels).length > MAX_QUEUED_PIXELS) {
+      if (this.deps.paused?.()) {
+        // Training holds the backbone: rather than stall the import, keep only the newest pixels; the rest are decoded again later.
+        let excess = background.queue.filter((item) => item.pixels).length - MAX_QUEUED_PIXELS;
+        for (const item of background.queue) if (excess > 0 && item.pixels) (item.pixels = undefined), excess--;
+        break;
+      }
       await new Promise<void>((resolve) => this.drained.push(resolve));
     }
+  }
   }
 
   private wakeImporters(): void {
@@ -242,6 +253,12 @@ export class Embeddings {
     void (async () => {
       try {
         while (this.background && this.background.queue.length > 0) {
+          if (this.deps.paused?.()) {
+            // Importers may go on meanwhile: their images are decoded and queued, not embedded.
+            this.wakeImporters();
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            continue;
+          }
           const background = this.background;
           await exclusive(() => this.embedNext(background)).catch((error) => {
             console.warn('Background embedding stopped:', error);
@@ -261,7 +278,7 @@ export class Embeddings {
     if (this.background !== background) return;
     const backbone = await this.deps.backbone(background.backboneId);
     const table = await this.table(backbone.spec);
-    const batch = background.queue.splice(0, EMBED_BATCH).filter((item) => !table.has(item.id));
+    const batch = background.queue.splice(0, BACKGROUND_BATCH).filter((item) => !table.has(item.id));
     if (batch.length === 0) return;
     const undecoded = batch.filter((item) => !item.pixels);
     const blobs = await this.deps.bytes(undecoded.map((item) => item.id));

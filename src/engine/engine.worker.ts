@@ -58,6 +58,7 @@ const embeddings = new Embeddings({
   project: () => (projects.current ? { id: projects.current.id, sampleIds: () => projects.sampleIds() } : null),
   backbone: (id) => backbones.load(id),
   onStatus: (status) => embeddingListeners.forEach((listener) => listener(status)),
+  paused: () => operations.isRunning('training'),
 });
 projects = new Projects(() => embeddings.backgroundInputSize());
 const models = new ModelHolder(backbones, () => projects.current?.id ?? null);

@@ -22,6 +22,8 @@ import { yieldToEventLoop } from './operations';
 const PREFIX_BATCH = 8;
 /** Above this, augmented views of the frozen prefix's output are not cached; batches are augmented as they come. */
 const VIEW_CACHE_BYTES = 768 * 2 ** 20;
+/** Decoded training images kept for per-batch augmentation, at most. */
+const PIXEL_BUDGET_BYTES = 1024 * 2 ** 20;
 
 export interface FineTuneRunRequest {
   backbone: LoadedBackbone;
@@ -56,13 +58,27 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
   // The frozen prefix only ever runs forward: the folded pass does that in fewer kernels.
   const prefix = tailSplit.prefix ? foldedForward(backbone.featureModel!, tailSplit.cutLayer) : null;
   try {
-    const pixels: Uint8ClampedArray[] = [];
-    request.onProgress({ phase: 'embedding', done: 0, total: request.ids.length });
-    for (const id of request.ids) {
-      if (request.shouldStop()) return dispose(tailSplit);
-      pixels.push(await modelPixels(await request.sample(id), inputSize));
-    }
-    const images = (rows: number[]) => rgbaBatchToTensor(rows.map((r) => pixels[r]), inputSize, scaling);
+    const views = settings.augmentViews;
+    // Per-batch augmentation re-reads every training image's pixels each epoch: only then are they all kept in memory.
+    let keepPixels = settings.augment && (settings.augmentEveryBatch || views === 0);
+    const pixelBytes = request.ids.length * inputSize * inputSize * 4;
+    const checkPixelBudget = () => {
+      if (pixelBytes <= PIXEL_BUDGET_BYTES) return;
+      throw new Error(
+        `Augmenting every batch afresh keeps every image decoded in memory: ${request.ids.length.toLocaleString('en')} images need ` +
+          `${Math.round(pixelBytes / 2 ** 20)} MB, more than ${PIXEL_BUDGET_BYTES / 2 ** 20} MB. Turn that option off (cached augmented views are used instead) or train on fewer images.`,
+      );
+    };
+    if (keepPixels) checkPixelBudget();
+    const kept: Uint8ClampedArray[] = [];
+    /** Model-sized pixels of these sample rows, decoded from stored bytes (or kept ones). */
+    const pixelsOf = async (rows: number[]): Promise<Uint8ClampedArray[]> => {
+      if (rows.every((r) => kept[r])) return rows.map((r) => kept[r]);
+      const decoded = await Promise.all(rows.map(async (r) => modelPixels(await request.sample(request.ids[r]), inputSize)));
+      if (keepPixels) rows.forEach((r, i) => (kept[r] = decoded[i]));
+      return decoded;
+    };
+    const images = (rows: number[]) => rgbaBatchToTensor(rows.map((r) => kept[r]), inputSize, scaling);
     const range = valueRange(scaleFunction(scaling));
     /** The frozen prefix's output for these rows, each augmented with its params when given; null when cancelled. */
     const runPrefix = async (rows: number[], phase: Progress['phase'], params?: AugmentParams[]): Promise<tf.Tensor | null> => {
@@ -73,10 +89,12 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
           return null;
         }
         const batch = rows.slice(start, start + PREFIX_BATCH);
+        const pixels = await pixelsOf(batch);
         parts.push(
           tf.tidy(() => {
-            const x = params ? augmentBatch(images(batch), params.slice(start, start + PREFIX_BATCH), range) : images(batch);
-            return prefix ? prefix.run(x) : x;
+            const x = rgbaBatchToTensor(pixels, inputSize, scaling);
+            const input = params ? augmentBatch(x, params.slice(start, start + PREFIX_BATCH), range) : x;
+            return prefix ? prefix.run(input) : input;
           }),
         );
         request.onProgress({ phase, done: Math.min(rows.length, start + PREFIX_BATCH), total: rows.length });
@@ -92,7 +110,6 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
     owned.push(activations);
     const validationActivations = split.validation.length > 0 ? tf.gather(activations, split.validation) : null;
     if (validationActivations) owned.push(validationActivations);
-    const views = settings.augmentViews;
     const viewBytes = split.train.length * views * activations.size / activations.shape[0] * 4;
     let inputs;
     if (!settings.augment) {
@@ -111,6 +128,12 @@ export async function runFineTune(request: FineTuneRunRequest): Promise<FineTune
         `Each training image was augmented ${views} times before training (the frozen layers ran once per view); every batch used the original or one of its views at random.`,
       );
     } else {
+      if (!keepPixels) {
+        // Cached views would not fit: batches are augmented as they come, from pixels kept from here on.
+        checkPixelBudget();
+        keepPixels = true;
+        for (let start = 0; start < split.train.length; start += PREFIX_BATCH) await pixelsOf(split.train.slice(start, start + PREFIX_BATCH));
+      }
       inputs = augmentedTailInputs(images, prefix && ((x) => prefix.run(x)), settings.augmentation, range, validationActivations);
       notes.push(
         settings.augmentEveryBatch || views === 0
