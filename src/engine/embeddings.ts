@@ -227,12 +227,16 @@ export class Embeddings {
       if (this.deps.paused?.()) {
         // Training holds the backbone: rather than stall the import, keep only the newest pixels; the rest are decoded again later.
         let excess = background.queue.filter((item) => item.pixels).length - MAX_QUEUED_PIXELS;
-        for (const item of background.queue) if (excess > 0 && item.pixels) (item.pixels = undefined), excess--;
+        for (const item of background.queue) {
+          if (excess > 0 && item.pixels) {
+            item.pixels = undefined;
+            excess--;
+          }
+        }
         break;
       }
       await new Promise<void>((resolve) => this.drained.push(resolve));
     }
-  }
   }
 
   private wakeImporters(): void {
