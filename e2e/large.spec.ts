@@ -63,6 +63,20 @@ test('a 2,000-image project imports with progress, scrolls without long tasks, a
   expect(Math.max(0, ...longTasks)).toBeLessThan(200);
   expect((await storedCounts(page)).samples).toBe(2000);
 
+  // Reopening it: every count is back at once; thumbnails come only for what is in view.
+  const reloadStart = Date.now();
+  await page.reload();
+  for (let c = 0; c < CLASSES; c++) {
+    await expect(page.getByRole('region', { name: `Class ${String.fromCharCode(65 + c)}`, exact: true }).getByText('200 images')).toBeVisible();
+  }
+  console.log(`reopened the 2,000-image project (every class count shown) in ${((Date.now() - reloadStart) / 1000).toFixed(1)} s`);
+  await expect(page.getByText(/^Backend: /)).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText('All 2,000 images are prepared for training.')).toBeVisible({ timeout: 5 * 60_000 });
+  const reopenTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  console.log(`long tasks while reopening (ms): ${JSON.stringify(reopenTasks.map(Math.round))}`);
+  expect(Math.max(0, ...reopenTasks)).toBeLessThan(200);
+  expect(await page.locator('.sample img').count()).toBeLessThan(600);
+
   // A second import, cancelled part-way, leaves nothing behind.
   await importProjectZip(page, 'large-again.zip', zip);
   await expect(page.getByRole('progressbar', { name: 'Importing images' })).toBeVisible();

@@ -97,36 +97,48 @@ export class Projects {
     return Promise.all(blobs.map((blob) => (blob ? dataUrlOf(blob) : null)));
   }
 
-  async importFiles(files: IncomingFile[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
-    const rejected: ImportResult['rejected'] = [];
-    const decoded: Decoded[] = [];
-    const size = this.embedSize();
-    for (const { file, name } of files) {
-      try {
-        const bitmap = await decodeImage(file);
-        try {
-          decoded.push(await decodedSample(file, bitmap, name, size));
-        } finally {
-          bitmap.close();
-        }
-      } catch (error) {
-        rejected.push({ name, reason: error instanceof ImageRejected ? error.message : `it could not be read: ${String(error)}` });
-      }
-    }
-    return this.store(decoded, rejected, target);
+  importFiles(files: IncomingFile[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+    return this.importEach(
+      files,
+      target,
+      async ({ file }) => ({ file, bitmap: await decodeImage(file) }),
+      (error) => (error instanceof ImageRejected ? error.message : `it could not be read: ${String(error)}`),
+    );
   }
 
-  async importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+  /** Camera frames become JPEG files, stored like imported ones; every bitmap is closed. */
+  importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+    return this.importEach(
+      frames,
+      target,
+      async ({ bitmap }) => ({ file: await frameAsJpeg(bitmap), bitmap }),
+      (error) => `the frame could not be stored: ${String(error)}`,
+      ({ bitmap }) => bitmap.close(),
+    );
+  }
+
+  /** The one import loop: each item decoded once (thumbnail, check, model pixels), then the chunk stored. */
+  private async importEach<T extends { name: string }>(
+    items: T[],
+    target: ImportTarget,
+    read: (item: T) => Promise<{ file: Blob; bitmap: ImageBitmap }>,
+    reasonOf: (error: unknown) => string,
+    release: (item: T) => void = () => undefined,
+  ): Promise<{ result: ImportResult; decoded: Decoded[] }> {
     const rejected: ImportResult['rejected'] = [];
     const decoded: Decoded[] = [];
     const size = this.embedSize();
-    for (const { bitmap, name } of frames) {
+    for (const item of items) {
+      let bitmap: ImageBitmap | undefined;
       try {
-        decoded.push(await decodedSample(await frameAsJpeg(bitmap), bitmap, name, size));
+        const opened = await read(item);
+        bitmap = opened.bitmap;
+        decoded.push(await decodedSample(opened.file, bitmap, item.name, size));
       } catch (error) {
-        rejected.push({ name, reason: `the frame could not be stored: ${String(error)}` });
+        rejected.push({ name: item.name, reason: reasonOf(error) });
       } finally {
-        bitmap.close();
+        bitmap?.close();
+        release(item);
       }
     }
     return this.store(decoded, rejected, target);

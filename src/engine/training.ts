@@ -85,6 +85,29 @@ export interface TrainingDeps {
   models: ModelHolder;
 }
 
+/** What both kinds of run start from. */
+interface RunContext {
+  backbone: LoadedBackbone;
+  ids: string[];
+  labels: number[];
+  names: string[];
+  started: number;
+  initial: HeadWeights | null;
+  notes: string[];
+}
+
+/** The loop's callbacks for a run: epochs and progress to the page, stop on the run's signal. */
+function epochCallbacks(callbacks: TrainCallbacks, epochs: number, signal: AbortSignal) {
+  return {
+    onEpoch: (logs: EpochLogs) => {
+      callbacks.onEpoch(logs);
+      callbacks.onProgress({ phase: 'training' as const, done: logs.epoch, total: epochs });
+    },
+    shouldStop: () => signal.aborted,
+    yieldBetweenBatches: yieldToEventLoop,
+  };
+}
+
 type RunResult = { history: EpochLogs[]; validationPredictions: number[]; validationConfidences: number[]; bestEpoch: number; classWeights: number[] | null };
 
 export class Training {
@@ -148,7 +171,7 @@ export class Training {
     request: TrainRequest,
     callbacks: TrainCallbacks,
     signal: AbortSignal,
-    run: { backbone: LoadedBackbone; ids: string[]; labels: number[]; names: string[]; started: number; initial: HeadWeights | null; notes: string[] },
+    run: RunContext,
   ): Promise<TrainOutcome> {
     const { settings } = request;
     const { backbone, ids, labels, notes } = run;
@@ -175,14 +198,7 @@ export class Training {
             labels,
             run.names.length,
             { ...settings, batchSize },
-            {
-              onEpoch: (logs) => {
-                callbacks.onEpoch(logs);
-                callbacks.onProgress({ phase: 'training', done: logs.epoch, total: settings.epochs });
-              },
-              shouldStop: () => signal.aborted,
-              yieldBetweenBatches: yieldToEventLoop,
-            },
+            epochCallbacks(callbacks, settings.epochs, signal),
             { split, extraTraining, initialHead: run.initial ?? undefined },
           ),
         (note) => notes.push(note),
@@ -211,7 +227,7 @@ export class Training {
     request: TrainRequest,
     callbacks: TrainCallbacks,
     signal: AbortSignal,
-    run: { backbone: LoadedBackbone; ids: string[]; labels: number[]; names: string[]; started: number; initial: HeadWeights | null; notes: string[] },
+    run: RunContext,
   ): Promise<TrainOutcome> {
     const { settings } = request;
     const { backbone, ids, labels } = run;
@@ -227,14 +243,7 @@ export class Training {
       onProgress: callbacks.onProgress,
       shouldStop: () => signal.aborted,
       initialHead: run.initial ?? undefined,
-      callbacks: {
-        onEpoch: (logs) => {
-          callbacks.onEpoch(logs);
-          callbacks.onProgress({ phase: 'training', done: logs.epoch, total: settings.epochs });
-        },
-        shouldStop: () => signal.aborted,
-        yieldBetweenBatches: yieldToEventLoop,
-      },
+      callbacks: epochCallbacks(callbacks, settings.epochs, signal),
     });
     if (!tuned) return { status: 'cancelled' };
     const { result, tailSplit, notes } = tuned;
