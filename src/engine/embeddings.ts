@@ -243,9 +243,15 @@ export class Embeddings {
     this.drained.splice(0).forEach((resolve) => resolve());
   }
 
+  private lastReport = 0;
+
+  /** Tells the page how many are embedded: at most every 200 ms, and always when the queue is done. */
   private report(backboneId: string, table: EmbeddingTable): void {
     const project = this.deps.project();
     if (!project) return;
+    const done = (this.background?.queue.length ?? 0) === 0;
+    if (!done && performance.now() - this.lastReport < 200) return;
+    this.lastReport = performance.now();
     const ids = project.sampleIds();
     this.deps.onStatus({ backboneId, embedded: ids.filter((id) => table.has(id)).length, total: ids.length });
   }

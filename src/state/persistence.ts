@@ -44,6 +44,9 @@ let loading = false;
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
 let saving: Promise<void> = Promise.resolve();
 let quotaReported = false;
+let listRefreshedAt = 0;
+/** How often auto-save refreshes the project list (names, image counts) at most. */
+const LIST_REFRESH_MS = 3000;
 
 /** What the page changes of the open project; which images a class holds is the engine's to record. */
 function currentEdits(): ProjectEdits {
@@ -76,7 +79,8 @@ export function saveNow(): Promise<void> {
       await getEngine().editProject(id, edits);
       quotaReported = false;
       if (!saveTimer) useProjects.setState({ saveState: 'saved' });
-      void refreshProjectList();
+      // The list reads every project's document: not after every edit of a long import.
+      if (Date.now() - listRefreshedAt > LIST_REFRESH_MS) void refreshProjectList();
     } catch (error) {
       useProjects.setState({ saveState: 'failed' });
       if (!isQuotaError(error)) useSession.getState().notify('error', `Your last change could not be saved: ${messageOf(error)}`);
@@ -96,6 +100,7 @@ export function startAutoSave(): void {
 }
 
 export async function refreshProjectList(): Promise<void> {
+  listRefreshedAt = Date.now();
   useProjects.setState({ projects: await getEngine().listProjects() });
   await refreshStorageEstimate();
 }

@@ -7,7 +7,9 @@ import {
   importProjectFile,
   newProject,
   openProject,
+  refreshProjectList,
   renameProject,
+  saveNow,
   useProjects,
 } from '../../state/persistence';
 
@@ -23,7 +25,15 @@ export function ProjectsBar() {
       <span role="status" aria-label="Save status" className={`save-state ${saveState}`}>
         {SAVE_TEXT[saveState]}
       </span>
-      <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        aria-expanded={open}
+        onClick={() => {
+          // Auto-save refreshes the list at most every few seconds: show it current.
+          if (!open) void saveNow().then(refreshProjectList);
+          setOpen(!open);
+        }}
+      >
         Projects
       </button>
       {open && (
