@@ -12,6 +12,9 @@ import { readInitialModel } from './initialModel';
 import { loadBackbone, wrapBackbone, type LoadedBackbone } from '../ml/backbone';
 import { customSpec, describeGraphModel, describeLayersModel, type CustomChoice, type CustomModelInfo } from '../ml/customBackbone';
 import { loadCustomModel } from './customModels';
+import { restoreCustomBackbone, saveCustomBackbone } from './customBackboneStore';
+import { isCustomBackboneId } from '../ml/customSpecId';
+import { checkProjectFile, exportProjectFile, writeDatasetFile, type PendingProjectFile } from './projectFiles';
 import { exportClassifier } from '../ml/exportModel';
 import { rgbaBatchToTensor } from '../ml/preprocess';
 import { DEFAULT_GRID, neutralValue, occlusionSaliency, regionName } from '../ml/saliency';
@@ -39,7 +42,8 @@ import type {
   IncomingFrame,
   ModelFilesPayload,
   OpenedProject,
-  ProjectFileReading,
+  DatasetExportRequest,
+  ProjectExportRequest,
   ProjectFileSummary,
   Progress,
   TrainCallbacks,
@@ -49,7 +53,7 @@ import type {
 import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend, withKernelFallback } from './backend';
 import { centerSquarePixels, dataUrlOf, decodeImage, frameAsJpeg, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
-import { projectStorage, readProjectFile, type NewSample, type SavedModel } from './projectStorage';
+import { projectStorage, type NewSample, type SavedModel } from './projectStorage';
 
 const EMBED_BATCH = 8;
 const APP_VERSION = import.meta.env.PACKAGE_VERSION ?? '0.0.0';
@@ -73,9 +77,12 @@ class Engine implements EngineApi {
   /** Saves samples, embeddings and the trained model of the open project in IndexedDB. */
   private readonly storage = projectStorage();
   /** The project file last checked by readProjectZip, imported from here chunk by chunk. */
-  private pendingProjectFile: Extract<ProjectFileReading, { ok: true }> | null = null;
+  private pendingProjectFile: PendingProjectFile | null = null;
   /** Custom models the user loaded, by the engine's id; kept so switching back to them is free. */
-  private readonly customModels = new Map<string, { model: tf.LayersModel | tf.GraphModel; info: CustomModelInfo; title: string; source: string }>();
+  private readonly customModels = new Map<
+    string,
+    { model: tf.LayersModel | tf.GraphModel; info: CustomModelInfo; title: string; source: string; origin: CustomBackboneSource }
+  >();
   /** Spec id → spec, for each feature-layer choice made on a custom model. */
   private readonly customSpecs = new Map<string, { spec: BackboneSpec; modelId: string }>();
   /** A model zip's head, imported to start runs from (settings.initialWeights = 'imported'). */
@@ -132,7 +139,9 @@ class Engine implements EngineApi {
   }
 
   private async measureAndActivate(key: string): Promise<EngineStatus> {
-    const spec = getBackbone(this.options?.backboneId ?? DEFAULT_BACKBONE_ID);
+    // A custom backbone may not load (or not be stored any more): the measurement uses the default then.
+    const wanted = this.options?.backboneId;
+    const spec = getBackbone(wanted && !isCustomBackboneId(wanted) ? wanted : DEFAULT_BACKBONE_ID);
     const measurement = await measureBackends(key, () => loadBackbone(spec, { localUrl: this.localUrlOf(spec) }));
     const reason = await activate(measurement.chosen);
     if (reason) throw new Error(`The fastest backend (${measurement.chosen}) failed to start again: ${reason}`);
@@ -150,7 +159,8 @@ class Engine implements EngineApi {
   private async loadBackbone(id: string, onProgress?: (progress: Progress) => void): Promise<LoadedBackbone> {
     if (this.backbone?.spec.id === id) return this.backbone;
     await this.backendStarted();
-    const custom = this.customSpecs.get(id);
+    // A reopened project's custom backbone is loaded again from its stored source on first use.
+    const custom = this.customSpecs.get(id) ?? (isCustomBackboneId(id) ? await this.restoreCustom(id) : undefined);
     if (custom) {
       const stored = this.customModels.get(custom.modelId)!;
       this.backbone?.dispose();
@@ -378,7 +388,7 @@ class Engine implements EngineApi {
       try {
         const info = model instanceof tf.GraphModel ? describeGraphModel(model) : describeLayersModel(model);
         const modelId = crypto.randomUUID().slice(0, 8);
-        this.customModels.set(modelId, { model, info, title, source: where });
+        this.customModels.set(modelId, { model, info, title, source: where, origin: source });
         return { modelId, title, info };
       } catch (error) {
         model.dispose();
@@ -396,8 +406,20 @@ class Engine implements EngineApi {
       const loaded = await this.loadBackbone(spec.id);
       // Run once now: a bad feature choice fails here, not in the middle of training.
       tf.tidy(() => loaded.embed(tf.zeros([1, spec.inputSize, spec.inputSize, 3]))).dispose();
+      // Kept for the next visit; without it the project's backbone cannot be loaded after a reload (said then).
+      await saveCustomBackbone(choice.modelId, stored.title, stored.origin).catch((error) => console.warn('Custom backbone not saved:', error));
       return spec;
     });
+  }
+
+  /** Loads a stored project's custom backbone from its saved source; throws saying why it cannot. */
+  private async restoreCustom(id: string): Promise<{ spec: BackboneSpec; modelId: string }> {
+    const restored = await restoreCustomBackbone(id);
+    const { modelId, model, info, title, where, source, spec } = restored;
+    this.customModels.get(modelId)?.model.dispose();
+    this.customModels.set(modelId, { model, info, title, source: where, origin: source });
+    this.customSpecs.set(spec.id, { spec, modelId });
+    return { spec, modelId };
   }
 
   /** The fine-tuned tail with a prefix on the backbone as loaded now (it may have been reloaded since training). */
@@ -749,17 +771,23 @@ class Engine implements EngineApi {
     });
   }
 
-  async readProjectZip(data: Uint8Array): Promise<ProjectFileSummary> {
-    const reading = readProjectFile(data);
-    this.pendingProjectFile = reading.ok ? reading : null;
-    if (!reading.ok) return reading;
-    return { ...reading, classes: reading.classes.map((c) => ({ name: c.name, samples: c.samples.map((f) => ({ name: f.name })) })) };
+  async readProjectZip(file: Blob, onProgress?: (done: number, total: number) => void): Promise<ProjectFileSummary> {
+    const { summary, pending } = await checkProjectFile(file, onProgress);
+    this.pendingProjectFile = pending;
+    return summary;
   }
 
-  importFromProjectFile(classIndex: number, start: number, count: number): Promise<ImportResult> {
-    const pending = this.pendingProjectFile?.classes[classIndex];
-    if (!pending) throw new Error('The project file is no longer loaded; import it again.');
-    return this.importFiles(pending.samples.slice(start, start + count));
+  exportProject(request: ProjectExportRequest, onProgress?: (done: number, total: number) => void): Promise<Blob> {
+    return exportProjectFile(request, onProgress);
+  }
+
+  exportDataset(request: DatasetExportRequest, onProgress?: (done: number, total: number) => void): Promise<Blob> {
+    return writeDatasetFile(request, onProgress);
+  }
+
+  async importFromProjectFile(classIndex: number, start: number, count: number): Promise<ImportResult> {
+    if (!this.pendingProjectFile) throw new Error('The project file is no longer loaded; import it again.');
+    return this.importFiles(await this.pendingProjectFile.samples(classIndex, start, count));
   }
 
   async discardProjectFile(): Promise<void> {

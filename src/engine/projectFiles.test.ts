@@ -6,7 +6,7 @@ import { sniffImageKind } from './images';
 import { buildProjectZip, parseProjectZip, projectLayout, ProjectFileRejected, PROJECT_FORMAT } from '../storage/projectZip';
 import { buildDatasetZip, datasetPaths } from '../storage/datasetZip';
 import { openStudioDb } from '../storage/db';
-import { EXPORT_PAGE, readProjectZipFile, storedSampleBytes, writeDatasetZip, writeProjectZip, type ProjectExportRequest } from './projectFiles';
+import { EXPORT_PAGE, readProjectZipFile, storedSampleBytes, writeDatasetZip, writeProjectZip } from './projectFiles';
 
 const PNG_HEAD = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const png = (seed: number, length = 40) => new Uint8Array([...PNG_HEAD, ...Array.from({ length }, (_, i) => (i * seed + seed) % 256)]);
@@ -14,7 +14,7 @@ const isImage = (head: Uint8Array) => sniffImageKind(head) !== null;
 const bytes = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
 
 /** A project of `perClass` images in each named class, with its bytes by sample id. */
-function project(classNames: string[], perClass: number, extra: Partial<ProjectExportRequest> = {}) {
+function project(classNames: string[], perClass: number, extra: Partial<Parameters<typeof writeProjectZip>[0]> = {}) {
   const stored = new Map<string, Uint8Array>();
   const classes = classNames.map((name, ci) => ({
     name,
@@ -25,7 +25,7 @@ function project(classNames: string[], perClass: number, extra: Partial<ProjectE
       return { id, name: i === 1 ? 'img-0.png' : `img-${i}.png` };
     }),
   }));
-  const request: ProjectExportRequest = { name: 'Birds', backboneId: 'mobilenet_v2_035_224', settings: { ...DEFAULT_TRAIN_SETTINGS, epochs: 7 }, classes, ...extra };
+  const request: Parameters<typeof writeProjectZip>[0] = { name: 'Birds', backboneId: 'mobilenet_v2_035_224', settings: { ...DEFAULT_TRAIN_SETTINGS, epochs: 7 }, classes, ...extra };
   const pages: number[] = [];
   const read = async (ids: string[]) => {
     pages.push(ids.length);

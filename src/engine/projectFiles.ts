@@ -10,6 +10,11 @@
  * No DOM and no tfjs here (Blob and IndexedDB exist in workers and in Node tests).
  */
 import { Zip, ZipDeflate, ZipPassThrough, inflateSync, strToU8, strFromU8 } from 'fflate';
+import { parseCustomSpecId } from '../ml/customSpecId';
+import type { CustomBackboneChoice, DatasetExportRequest, ExportClass, IncomingFile, ProjectExportRequest, ProjectFileSummary } from './api';
+export type { DatasetExportRequest, ProjectExportRequest } from './api';
+import { saveCustomBackbone, storedCustomBackbone } from './customBackboneStore';
+import { sniffImageKind } from './images';
 import { datasetPaths } from '../storage/datasetZip';
 import { openStudioDb } from '../storage/db';
 import {
@@ -36,29 +41,6 @@ const READ_SLICE = 4 * 1024 ** 2;
 const SNIFF_BYTES = 4096;
 /** The reading window when checking every image's first bytes, in file order. */
 const WINDOW_BYTES = 8 * 1024 ** 2;
-
-/** A sample as the page's project document lists it. */
-export interface ExportSample {
-  id: string;
-  name: string;
-}
-
-export interface ExportClass {
-  name: string;
-  samples: ExportSample[];
-}
-
-/** What the page sends to export a project: its document, the sample bytes stay in the worker. */
-export interface ProjectExportRequest extends ProjectOutline {
-  classes: ExportClass[];
-}
-
-export interface DatasetExportRequest {
-  classes: ExportClass[];
-  /** Share of each class under `validation/`; 0 writes a flat `<class>/<file>` layout. */
-  validationSplit: number;
-  seed: number;
-}
 
 /** Files done of all, while a zip is written or checked. */
 export type FileProgress = (done: number, total: number) => void;
@@ -164,7 +146,7 @@ async function* samplesWithBytes(
  * `backbone/`. `backboneFiles` are those files' bytes, in the outline's order.
  */
 export async function writeProjectZip(
-  project: ProjectExportRequest,
+  project: ProjectExportRequest & Pick<ProjectOutline, 'customBackbone'>,
   options: { read?: SampleBytesReader; backboneFiles?: Blob[]; onProgress?: FileProgress } = {},
 ): Promise<Blob> {
   const { json, samplePaths, backbonePaths } = projectLayout(project);
@@ -355,4 +337,82 @@ export async function readProjectZipFile(file: Blob, options: ReadOptions): Prom
     if (error instanceof ProjectFileRejected) throw error;
     throw damagedZip(error);
   }
+}
+
+// ---------------------------------------------------------------- the engine's side
+
+/**
+ * Export project as the engine does it: a custom backbone's source comes from
+ * IndexedDB (its files go into the zip). A project whose custom model is not
+ * stored any more is refused: a zip without it would be refused on import.
+ */
+export async function exportProjectFile(request: ProjectExportRequest, onProgress?: FileProgress): Promise<Blob> {
+  const custom = parseCustomSpecId(request.backboneId);
+  if (!custom) return writeProjectZip(request, { onProgress });
+  const stored = await storedCustomBackbone(custom.modelId);
+  if (!stored) {
+    throw new Error(
+      'its custom backbone is not stored in this browser, so the file could not be imported again. Load the model under "Custom backbone…" and choose its layer, or choose another backbone, then export.',
+    );
+  }
+  const source = stored.source;
+  return writeProjectZip(
+    { ...request, customBackbone: { title: stored.title, source: 'url' in source ? { url: source.url } : { files: source.files.map((f) => ({ name: f.name })) } } },
+    { onProgress, backboneFiles: 'url' in source ? [] : source.files.map((f) => f.file) },
+  );
+}
+
+export async function writeDatasetFile(request: DatasetExportRequest, onProgress?: FileProgress): Promise<Blob> {
+  return writeDatasetZip(request, { onProgress });
+}
+
+/** A checked project file, imported from chunk by chunk. */
+export interface PendingProjectFile {
+  samples(classIndex: number, start: number, count: number): Promise<IncomingFile[]>;
+}
+
+/**
+ * Checks a project file for import (nothing is imported). A custom backbone that
+ * came with it is stored, so the imported project can load it like one chosen here.
+ */
+export async function checkProjectFile(file: Blob, onProgress?: FileProgress): Promise<{ summary: ProjectFileSummary; pending: PendingProjectFile | null }> {
+  let contents: ProjectFileContents;
+  try {
+    contents = await readProjectZipFile(file, {
+      isImage: (head) => {
+        const kind = sniffImageKind(head);
+        return kind !== null && kind !== 'svg';
+      },
+      onProgress,
+    });
+  } catch (error) {
+    if (error instanceof ProjectFileRejected) return { summary: { ok: false, message: error.message }, pending: null };
+    throw error;
+  }
+  const { json } = contents;
+  let customBackbone: CustomBackboneChoice | undefined;
+  const custom = parseCustomSpecId(json.backboneId);
+  if (custom && json.customBackbone) {
+    const { title, source } = json.customBackbone;
+    await saveCustomBackbone(
+      custom.modelId,
+      title,
+      'url' in source ? source : { files: await Promise.all(source.files.map(async (f) => ({ name: f.name, file: await contents.file(f.path) }))) },
+    );
+    customBackbone = { ...custom, title, specId: json.backboneId, specTitle: `${title} · ${custom.featureNode}` };
+  }
+  return {
+    summary: {
+      ok: true,
+      name: json.name,
+      backboneId: json.backboneId,
+      settings: json.settings,
+      classes: json.classes.map((c) => ({ name: c.name, samples: c.samples.map((s) => ({ name: s.name })) })),
+      ...(customBackbone ? { customBackbone } : {}),
+    },
+    pending: {
+      samples: (classIndex, start, count) =>
+        Promise.all(json.classes[classIndex].samples.slice(start, start + count).map(async (s) => ({ name: s.name, file: await contents.file(s.path) }))),
+    },
+  };
 }

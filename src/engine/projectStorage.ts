@@ -8,8 +8,6 @@ import type * as tf from '@tensorflow/tfjs';
 import type { LoadedBackbone } from '../ml/backbone';
 import { restoreTail, tailDataOf, type TailSplit } from '../ml/fineTune';
 import { loadModelData, modelDataOf } from '../ml/modelData';
-import type { ProjectFileReading } from './api';
-import { sniffImageKind } from './images';
 import {
   QUOTA_MESSAGE,
   embeddingKey,
@@ -23,7 +21,6 @@ import {
   samplesOf,
   type StoredHead,
 } from '../storage/db';
-import { parseProjectZip, ProjectFileRejected } from '../storage/projectZip';
 
 export interface NewSample {
   id: string;
@@ -144,29 +141,4 @@ export function projectStorage() {
       }
     },
   };
-}
-
-/** Checks a project zip in the worker, where image formats are sniffed; nothing is stored. */
-export function readProjectFile(data: Uint8Array): ProjectFileReading {
-  try {
-    const { json, files } = parseProjectZip(data, {
-      isImage: (head) => {
-        const kind = sniffImageKind(head);
-        return kind !== null && kind !== 'svg';
-      },
-    });
-    return {
-      ok: true,
-      name: json.name,
-      backboneId: json.backboneId,
-      settings: json.settings,
-      classes: json.classes.map((c) => ({
-        name: c.name,
-        samples: c.samples.map((s) => ({ name: s.name, file: new Blob([files.get(s.path)! as Uint8Array<ArrayBuffer>]) })),
-      })),
-    };
-  } catch (error) {
-    if (error instanceof ProjectFileRejected) return { ok: false, message: error.message };
-    throw error;
-  }
 }

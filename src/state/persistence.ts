@@ -14,15 +14,15 @@ import {
   duplicateProject as duplicateStoredProject,
   getMeta,
   getProject,
-  getSample,
   isQuotaError,
   listProjects,
   putProject,
   setMeta,
   type ProjectDoc,
 } from '../storage/db';
-import { buildProjectZip, formatBytes } from '../storage/projectZip';
-import { buildDatasetZip } from '../storage/datasetZip';
+import { formatBytes } from '../storage/projectZip';
+import type { ExportClass } from '../engine/api';
+import { remoteCallback } from '../engine/engine';
 import { beginImport, endImport, importWasCancelled, loadBackbone, messageOf, saveBlob, slug } from './actions';
 import { useProject, type ClassInfo } from './project';
 import { useSession } from './session';
@@ -89,6 +89,7 @@ function currentDoc(id: string): ProjectDoc {
     training: trainingToSave(),
     createdAt,
     updatedAt: Date.now(),
+    customBackbone: project.customBackbone,
   };
 }
 
@@ -224,7 +225,14 @@ async function showProject(doc: ProjectDoc, thumbnails: Map<string, string>, has
   }));
   createdAt = doc.createdAt;
   // Settings added since the project was saved take their defaults.
-  useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: { ...DEFAULT_TRAIN_SETTINGS, ...doc.settings }, revision: doc.revision });
+  useProject.setState({
+    name: doc.name,
+    classes,
+    backboneId: doc.backboneId,
+    settings: { ...DEFAULT_TRAIN_SETTINGS, ...doc.settings },
+    revision: doc.revision,
+    customBackbone: doc.customBackbone ?? null,
+  });
   const training = hasModel ? doc.training : null;
   savedTraining = training;
   useSession.setState({
@@ -279,46 +287,39 @@ export async function deleteProject(id: string): Promise<void> {
   await refreshProjectList();
 }
 
-async function classesWithBytes() {
-  return Promise.all(
-    useProject.getState().classes.map(async (c) => ({
-      name: c.name.trim(),
-      samples: await Promise.all(
-        c.samples.map(async (s) => {
-          const stored = await getSample(s.id);
-          if (!stored) throw new Error(`"${s.name}" is missing from storage`);
-          return { name: s.name, bytes: new Uint8Array(await stored.bytes.arrayBuffer()) };
-        }),
-      ),
-    })),
-  );
+/** The document's classes as the engine exports them: names and sample ids (the bytes are in the worker). */
+function classesToExport(): ExportClass[] {
+  return useProject.getState().classes.map((c) => ({ name: c.name.trim(), samples: c.samples.map((s) => ({ id: s.id, name: s.name })) }));
 }
 
 /** Saves `<project>.zip`: project.json and every image, in class folders, with its original bytes. */
 export function exportProject(): Promise<void> {
   const project = useProject.getState();
-  return saveZip('project', `${slug(project.name)}.transfer-studio.zip`, async () =>
-    buildProjectZip({ name: project.name, backboneId: project.backboneId, settings: project.settings, classes: await classesWithBytes() }),
+  return saveZip('project', `${slug(project.name)}.transfer-studio.zip`, (onProgress) =>
+    getEngine().exportProject({ name: project.name, backboneId: project.backboneId, settings: project.settings, classes: classesToExport() }, onProgress),
   );
 }
 
 /** Saves an ImageFolder zip (`<class>/<file>`, or `train/` and `validation/` with the training split). */
 export function exportDataset(withSplit: boolean): Promise<void> {
   const project = useProject.getState();
-  return saveZip('dataset', `${slug(project.name)}-dataset.zip`, async () =>
-    buildDatasetZip(await classesWithBytes(), { validationSplit: withSplit ? project.settings.validationSplit : 0, seed: project.settings.seed }),
+  return saveZip('dataset', `${slug(project.name)}-dataset.zip`, (onProgress) =>
+    getEngine().exportDataset({ classes: classesToExport(), validationSplit: withSplit ? project.settings.validationSplit : 0, seed: project.settings.seed }, onProgress),
   );
 }
 
-/** Builds a zip while the app shows it is exporting, and downloads it; a failure becomes a message naming `what`. */
-async function saveZip(what: string, fileName: string, build: () => Promise<Uint8Array>): Promise<void> {
-  useSession.setState({ busy: 'exporting' });
+/**
+ * Has the engine write a zip (off this thread, streamed from storage) while the app shows
+ * it is exporting, and downloads it; a failure becomes a message naming `what`.
+ */
+async function saveZip(what: string, fileName: string, build: (onProgress: (done: number, total: number) => void) => Promise<Blob>): Promise<void> {
+  useSession.setState({ busy: 'exporting', exportProgress: null });
   try {
-    saveBlob(new Blob([(await build()) as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), fileName);
+    saveBlob(await build(remoteCallback((done: number, total: number) => useSession.setState({ exportProgress: { done, total } }))), fileName);
   } catch (error) {
     useSession.getState().notify('error', `The ${what} could not be exported: ${messageOf(error)}`);
   } finally {
-    useSession.setState({ busy: null });
+    useSession.setState({ busy: null, exportProgress: null });
   }
 }
 
@@ -334,7 +335,8 @@ export async function importProjectFile(file: File): Promise<void> {
   useSession.setState({ busy: 'importing' });
   let reading;
   try {
-    reading = await getEngine().readProjectZip(new Uint8Array(await file.arrayBuffer()));
+    // The File itself crosses to the worker (a handle, not its bytes), which reads it entry by entry.
+    reading = await getEngine().readProjectZip(file);
   } catch (error) {
     reading = { ok: false as const, message: `The file could not be read: ${messageOf(error)}` };
   }
@@ -347,6 +349,7 @@ export async function importProjectFile(file: File): Promise<void> {
   const doc = emptyDoc(reading.name || file.name.replace(/\.zip$/i, ''));
   doc.backboneId = reading.backboneId;
   doc.settings = reading.settings;
+  doc.customBackbone = reading.customBackbone ?? null;
   doc.classes = [];
   beginImport(reading.classes.reduce((n, c) => n + c.samples.length, 0));
   let failure: string | null = null;

@@ -4,12 +4,12 @@
  * embeddings, trained models) open the same database. No tfjs here (types only).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { TrainOutcome, TrainSettings } from '../engine/api';
+import type { CustomChoice, TrainOutcome, TrainSettings } from '../engine/api';
 import type { TailData } from '../ml/fineTune';
 import type { ModelData } from '../ml/modelData';
 
 export const DB_NAME = 'transfer-studio';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 export type TrainedOutcome = Extract<TrainOutcome, { status: 'trained' }>;
 
@@ -36,6 +36,20 @@ export interface ProjectDoc {
   training: { result: TrainedOutcome; revision: number; backboneId: string } | null;
   createdAt: number;
   updatedAt: number;
+  /** The feature-layer choice when backboneId is a custom backbone's; its model is in `customBackbones`. */
+  customBackbone?: (CustomChoice & { specId: string; specTitle: string }) | null;
+}
+
+/**
+ * Where a custom backbone's model comes from, by the engine's model id (the id in
+ * `custom:<modelId>:…` backbone ids): its URL, or the dropped files themselves, so
+ * the project's backbone can be loaded again after a reload.
+ */
+export interface StoredCustomBackbone {
+  id: string;
+  title: string;
+  source: { url: string } | { files: { name: string; file: Blob }[] };
+  savedAt: number;
 }
 
 export interface StoredSample {
@@ -84,6 +98,7 @@ interface StudioSchema extends DBSchema {
   embeddings: { key: string; value: StoredEmbedding; indexes: { byProject: string } };
   heads: { key: string; value: StoredHead };
   meta: { key: string; value: string };
+  customBackbones: { key: string; value: StoredCustomBackbone };
 }
 
 export type StudioDb = IDBPDatabase<StudioSchema>;
@@ -100,6 +115,9 @@ export function openStudioDb(): Promise<StudioDb> {
         db.createObjectStore('embeddings', { keyPath: 'key' }).createIndex('byProject', 'projectId');
         db.createObjectStore('heads', { keyPath: 'projectId' });
         db.createObjectStore('meta');
+      }
+      if (oldVersion < 2) {
+        db.createObjectStore('customBackbones', { keyPath: 'id' });
       }
     },
   });
