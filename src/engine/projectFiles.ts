@@ -37,6 +37,8 @@ export const EXPORT_PAGE = 64;
 const FOLD_BYTES = 8 * 1024 ** 2;
 /** Large files are read into the zip in slices of this size. */
 const READ_SLICE = 4 * 1024 ** 2;
+/** Files up to this size are read a page at a time, together (at most EXPORT_PAGE × this in memory). */
+const SMALL_FILE = 1024 ** 2;
 /** Bytes of each image looked at to tell its format. */
 const SNIFF_BYTES = 4096;
 /** The reading window when checking every image's first bytes, in file order. */
@@ -130,12 +132,13 @@ async function* samplesWithBytes(
   const all = classes.flatMap((c, ci) => c.samples.map((s, si) => ({ ...s, path: paths[ci][si] })));
   for (let start = 0; start < all.length; start += EXPORT_PAGE) {
     const page = all.slice(start, start + EXPORT_PAGE);
-    const bytes = await read(page.map((s) => s.id));
-    for (let i = 0; i < page.length; i++) {
-      const data = bytes[i];
-      if (!data) throw new Error(`"${page[i].name}" is missing from storage`);
-      yield { path: page[i].path, data };
-    }
+    const blobs = await read(page.map((s) => s.id));
+    blobs.forEach((blob, i) => {
+      if (!blob) throw new Error(`"${page[i].name}" is missing from storage`);
+    });
+    // A page's small files are read together (each read is a round trip to the browser's blob store); large ones are sliced as they are written.
+    const bytes = await Promise.all(blobs.map(async (blob) => (blob!.size <= SMALL_FILE ? new Uint8Array(await blob!.arrayBuffer()) : blob!)));
+    for (let i = 0; i < page.length; i++) yield { path: page[i].path, data: bytes[i] };
     onProgress?.(Math.min(start + EXPORT_PAGE, all.length), all.length);
   }
 }
