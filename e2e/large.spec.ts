@@ -92,5 +92,5 @@ test('a 2,000-image project imports with progress, scrolls without long tasks, i
   const importTasks = await takeLongTasks();
   console.log(`imported the exported project again in ${((Date.now() - roundTripStart) / 1000).toFixed(1)} s; long tasks (ms): ${JSON.stringify(importTasks.map(Math.round))}`);
   expect(await storedCounts(page)).toMatchObject({ samples: 4000 });
-  expect(Math.max(0, ...importTasks)).toBeLessThan(200);
+  expect.soft(Math.max(0, ...importTasks)).toBeLessThan(100);
 });
