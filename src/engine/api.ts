@@ -136,8 +136,34 @@ export type ProjectFileReading<Sample = IncomingFile> =
       backboneId: string;
       settings: TrainSettings;
       classes: { name: string; samples: Sample[] }[];
+      /** The feature-layer choice when backboneId is a custom backbone's (its model came with the file). */
+      customBackbone?: CustomBackboneChoice;
     }
   | { ok: false; message: string };
+
+/** A custom model's chosen feature layer, and the backbone id and title it became. */
+export type CustomBackboneChoice = import('../ml/customBackbone').CustomChoice & { specId: string; specTitle: string };
+
+/** A class as the page's project document lists it, for exports (the bytes stay in the worker). */
+export interface ExportClass {
+  name: string;
+  samples: { id: string; name: string }[];
+}
+
+/** What Export project writes: the document's name, backbone, settings and classes. */
+export interface ProjectExportRequest {
+  name: string;
+  backboneId: string;
+  settings: TrainSettings;
+  classes: ExportClass[];
+}
+
+/** What Export dataset writes; validationSplit 0 gives the flat `<class>/<file>` layout. */
+export interface DatasetExportRequest {
+  classes: ExportClass[];
+  validationSplit: number;
+  seed: number;
+}
 
 /**
  * What the page learns of a checked project file: names and counts only. The
@@ -339,8 +365,15 @@ export interface EngineApi {
   inspectCustomBackbone(source: CustomBackboneSource): Promise<{ modelId: string; title: string; info: import('../ml/customBackbone').CustomModelInfo }>;
   /** Makes the chosen feature layer of a loaded custom model the active backbone; returns its spec. */
   useCustomBackbone(choice: import('../ml/customBackbone').CustomChoice): Promise<BackboneSpec>;
-  /** Checks a project zip (structure, paths, sizes, project.json, image bytes) without importing anything. */
-  readProjectZip(data: Uint8Array): Promise<ProjectFileSummary>;
+  /**
+   * Checks a project zip (structure, paths, sizes, project.json, image bytes) without importing anything,
+   * reading it entry by entry from the file; `onProgress` gets images checked of all.
+   */
+  readProjectZip(file: Blob, onProgress?: (done: number, total: number) => void): Promise<ProjectFileSummary>;
+  /** The project file as a zip Blob, written here from stored samples; `onProgress` gets images written of all. */
+  exportProject(request: ProjectExportRequest, onProgress?: (done: number, total: number) => void): Promise<Blob>;
+  /** The ImageFolder dataset zip as a Blob, written here from stored samples. */
+  exportDataset(request: DatasetExportRequest, onProgress?: (done: number, total: number) => void): Promise<Blob>;
   /** Imports samples start..start+count of class `classIndex` of the file last read by readProjectZip. */
   importFromProjectFile(classIndex: number, start: number, count: number, target: ImportTarget): Promise<ImportResult>;
   /** Forgets the file last read by readProjectZip. */

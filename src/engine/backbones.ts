@@ -9,6 +9,8 @@ import { customSpec, describeGraphModel, describeLayersModel, type CustomChoice,
 import type { CustomBackboneSource, EngineOptions, EngineStatus, Progress } from './api';
 import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend } from './backend';
 import { loadCustomModel } from './customModels';
+import { restoreCustomBackbone, saveCustomBackbone } from './customBackboneStore';
+import { isCustomBackboneId } from '../ml/customSpecId';
 
 export class Backbones {
   private options: EngineOptions | null = null;
@@ -16,7 +18,10 @@ export class Backbones {
   private status: EngineStatus | null = null;
   private loaded: LoadedBackbone | null = null;
   /** Custom models the user loaded, by the engine's id; kept so switching back to them is free. */
-  private readonly customModels = new Map<string, { model: tf.LayersModel | tf.GraphModel; info: CustomModelInfo; title: string; source: string }>();
+  private readonly customModels = new Map<
+    string,
+    { model: tf.LayersModel | tf.GraphModel; info: CustomModelInfo; title: string; source: string; origin: CustomBackboneSource }
+  >();
   /** Spec id → spec, for each feature-layer choice made on a custom model. */
   private readonly customSpecs = new Map<string, { spec: BackboneSpec; modelId: string }>();
 
@@ -71,7 +76,9 @@ export class Backbones {
   }
 
   private async measureAndActivate(key: string): Promise<EngineStatus> {
-    const spec = getBackbone(this.options?.backboneId ?? DEFAULT_BACKBONE_ID);
+    // A custom backbone may not load (or not be stored any more): the measurement uses the default then.
+    const wanted = this.options?.backboneId;
+    const spec = getBackbone(wanted && !isCustomBackboneId(wanted) ? wanted : DEFAULT_BACKBONE_ID);
     const measurement = await measureBackends(key, () => loadBackbone(spec, { localUrl: this.localUrlOf(spec) }));
     const reason = await activate(measurement.chosen);
     if (reason) throw new Error(`The fastest backend (${measurement.chosen}) failed to start again: ${reason}`);
@@ -87,11 +94,13 @@ export class Backbones {
     return this.customSpecs.get(id)?.spec ?? getBackbone(id);
   }
 
+
   /** Loads (or returns the loaded) backbone; only one is kept in memory at a time. */
   async load(id: string, onProgress?: (progress: Progress) => void): Promise<LoadedBackbone> {
     if (this.loaded?.spec.id === id) return this.loaded;
     await this.backendStarted();
-    const custom = this.customSpecs.get(id);
+    // A reopened project's custom backbone is loaded again from its stored source on first use.
+    const custom = this.customSpecs.get(id) ?? (isCustomBackboneId(id) ? await this.restoreCustom(id) : undefined);
     if (custom) {
       const stored = this.customModels.get(custom.modelId)!;
       this.loaded?.dispose();
@@ -117,7 +126,7 @@ export class Backbones {
     try {
       const info = model instanceof tf.GraphModel ? describeGraphModel(model) : describeLayersModel(model);
       const modelId = crypto.randomUUID().slice(0, 8);
-      this.customModels.set(modelId, { model, info, title, source: where });
+      this.customModels.set(modelId, { model, info, title, source: where, origin: source });
       return { modelId, title, info };
     } catch (error) {
       model.dispose();
@@ -133,6 +142,18 @@ export class Backbones {
     const loaded = await this.load(spec.id);
     // Run once now: a bad feature choice fails here, not in the middle of training.
     tf.tidy(() => loaded.embed(tf.zeros([1, spec.inputSize, spec.inputSize, 3]))).dispose();
+    // Kept for the next visit; without it the project's backbone cannot be loaded after a reload (said then).
+    await saveCustomBackbone(choice.modelId, stored.title, stored.origin).catch((error) => console.warn('Custom backbone not saved:', error));
     return spec;
+  }
+
+  /** Loads a stored project's custom backbone from its saved source; throws saying why it cannot. */
+  private async restoreCustom(id: string): Promise<{ spec: BackboneSpec; modelId: string }> {
+    const restored = await restoreCustomBackbone(id);
+    const { modelId, model, info, title, where, source, spec } = restored;
+    this.customModels.get(modelId)?.model.dispose();
+    this.customModels.set(modelId, { model, info, title, source: where, origin: source });
+    this.customSpecs.set(spec.id, { spec, modelId });
+    return { spec, modelId };
   }
 }

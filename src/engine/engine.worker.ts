@@ -26,7 +26,8 @@ import type {
   ModelFilesPayload,
   ProjectDoc,
   ProjectEdits,
-  ProjectFileReading,
+  DatasetExportRequest,
+  ProjectExportRequest,
   ProjectFileSummary,
   Progress,
   TrainCallbacks,
@@ -40,7 +41,7 @@ import { Embeddings } from './embeddings';
 import { modelPixels } from './images';
 import { Inference } from './inference';
 import { exclusive, Operations } from './operations';
-import { readProjectFile } from './projectFile';
+import { checkProjectFile, exportProjectFile, writeDatasetFile, type PendingProjectFile } from './projectFiles';
 import { Projects } from './projects';
 import { ModelHolder, Training } from './training';
 
@@ -65,7 +66,7 @@ const models = new ModelHolder(backbones, () => projects.current?.id ?? null);
 const training = new Training({ backbones, embeddings, projects, models });
 const inference = new Inference(backbones, models);
 /** The project file last checked by readProjectZip, imported from here chunk by chunk. */
-let pendingProjectFile: Extract<ProjectFileReading, { ok: true }> | null = null;
+let pendingProjectFile: PendingProjectFile | null = null;
 
 /** After an import chunk is stored: its images go to the background embedder, pixels and all (decoded once). */
 async function imported(outcome: Awaited<ReturnType<Projects['importFiles']>>): Promise<ImportResult> {
@@ -141,16 +142,16 @@ const engine: BenchEngineApi = {
       void embeddings.embedInBackground(spec);
       return spec;
     }),
-  readProjectZip: async (data: Uint8Array): Promise<ProjectFileSummary> => {
-    const reading = readProjectFile(data);
-    pendingProjectFile = reading.ok ? reading : null;
-    if (!reading.ok) return reading;
-    return { ...reading, classes: reading.classes.map((c) => ({ name: c.name, samples: c.samples.map((f) => ({ name: f.name })) })) };
+  readProjectZip: async (file: Blob, onProgress?: (done: number, total: number) => void): Promise<ProjectFileSummary> => {
+    const { summary, pending } = await checkProjectFile(file, onProgress);
+    pendingProjectFile = pending;
+    return summary;
   },
+  exportProject: (request: ProjectExportRequest, onProgress?: (done: number, total: number) => void) => exportProjectFile(request, onProgress),
+  exportDataset: (request: DatasetExportRequest, onProgress?: (done: number, total: number) => void) => writeDatasetFile(request, onProgress),
   importFromProjectFile: async (classIndex: number, start: number, count: number, target: ImportTarget) => {
-    const pending = pendingProjectFile?.classes[classIndex];
-    if (!pending) throw new Error('The project file is no longer loaded; import it again.');
-    return imported(await projects.importFiles(pending.samples.slice(start, start + count), target));
+    if (!pendingProjectFile) throw new Error('The project file is no longer loaded; import it again.');
+    return imported(await projects.importFiles(await pendingProjectFile.samples(classIndex, start, count), target));
   },
   discardProjectFile: async () => {
     pendingProjectFile = null;

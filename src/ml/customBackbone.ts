@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackboneFormat, BackboneSpec, PixelScaling } from './backbones';
+import { CUSTOM_PREFIX, customSpecId } from './customSpecId';
 
 export interface FeatureCandidate {
   name: string;
@@ -22,7 +23,7 @@ export interface CustomModelInfo {
   defaultFeature: string;
 }
 
-export const CUSTOM_PREFIX = 'custom:';
+export { CUSTOM_PREFIX };
 
 /** Reads the format from model.json's contents (TF.js converter output or a Keras-style save). */
 export function formatOfModelJson(json: { format?: string; modelTopology?: { node?: unknown; class_name?: string; config?: unknown } }): BackboneFormat {
@@ -104,7 +105,7 @@ export function customSpec(choice: CustomChoice, info: CustomModelInfo): Backbon
   const dims = layer.shape as number[];
   const pooled = dims.length === 3;
   return {
-    id: `${CUSTOM_PREFIX}${choice.modelId}:${choice.featureNode}:${choice.scaling}`,
+    id: customSpecId(choice),
     title: `${choice.title} · ${choice.featureNode}`,
     format: info.format,
     inputSize: info.inputSize,

@@ -5,11 +5,10 @@
  * projects can be listed, created, renamed, duplicated, deleted, exported and imported.
  */
 import { create } from 'zustand';
-import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type ProjectDoc, type ProjectEdits, type ProjectSummary } from '../engine/api';
-import { getEngine } from '../engine/engine';
+import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type ExportClass, type ProjectDoc, type ProjectEdits, type ProjectSummary } from '../engine/api';
+import { getEngine, remoteCallback } from '../engine/engine';
 import { QUOTA_MESSAGE, isQuotaError } from '../storage/quota';
-import { buildProjectZip, formatBytes } from '../storage/projectZip';
-import { buildDatasetZip } from '../storage/datasetZip';
+import { formatBytes } from '../storage/projectZip';
 import { beginImport, endImport, importWasCancelled, loadBackbone, messageOf, saveBlob, slug } from './actions';
 import { useProject, type ClassInfo } from './project';
 import { useSession } from './session';
@@ -17,8 +16,6 @@ import { primeThumbnails } from './thumbnails';
 
 const SAVE_DELAY_MS = 250;
 const IMPORT_CHUNK = 16;
-/** Samples whose bytes are fetched from the engine per call when exporting. */
-const EXPORT_CHUNK = 64;
 
 export type { ProjectSummary };
 
@@ -57,6 +54,7 @@ function currentEdits(): ProjectEdits {
     backboneId: project.backboneId,
     settings: project.settings,
     revision: project.revision,
+    customBackbone: project.customBackbone,
   };
 }
 
@@ -206,7 +204,14 @@ export async function openProject(id: string): Promise<void> {
 function showProject(doc: ProjectDoc): void {
   const classes: ClassInfo[] = doc.classes.map((c) => ({ id: c.id, name: c.name, samples: c.samples }));
   // Settings added since the project was saved take their defaults.
-  useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: { ...DEFAULT_TRAIN_SETTINGS, ...doc.settings }, revision: doc.revision });
+  useProject.setState({
+    name: doc.name,
+    classes,
+    backboneId: doc.backboneId,
+    settings: { ...DEFAULT_TRAIN_SETTINGS, ...doc.settings },
+    revision: doc.revision,
+    customBackbone: doc.customBackbone ?? null,
+  });
   const training = doc.training;
   useSession.setState({
     history: training?.result.history ?? [],
@@ -258,37 +263,24 @@ export async function deleteProject(id: string): Promise<void> {
   await refreshProjectList();
 }
 
-async function classesWithBytes(of: { name: string; samples: { id: string; name: string }[] }[] = useProject.getState().classes) {
-  const classes = [];
-  for (const c of of) {
-    const samples: { name: string; bytes: Uint8Array }[] = [];
-    for (let start = 0; start < c.samples.length; start += EXPORT_CHUNK) {
-      const chunk = c.samples.slice(start, start + EXPORT_CHUNK);
-      const files = await getEngine().sampleFiles(chunk.map((s) => s.id));
-      for (const [i, s] of chunk.entries()) {
-        const file = files[i];
-        if (!file) throw new Error(`"${s.name}" is missing from storage`);
-        samples.push({ name: s.name, bytes: new Uint8Array(await file.arrayBuffer()) });
-      }
-    }
-    classes.push({ name: c.name.trim(), samples });
-  }
-  return classes;
+/** A document's classes as the engine exports them: names and sample ids (the bytes are in the worker). */
+function classesToExport(classes: { name: string; samples: { id: string; name: string }[] }[] = useProject.getState().classes): ExportClass[] {
+  return classes.map((c) => ({ name: c.name.trim(), samples: c.samples.map((s) => ({ id: s.id, name: s.name })) }));
 }
 
 /** Saves `<project>.zip`: project.json and every image, in class folders, with its original bytes. */
 export function exportProject(): Promise<void> {
   const project = useProject.getState();
-  return saveZip('project', `${slug(project.name)}.transfer-studio.zip`, async () =>
-    buildProjectZip({ name: project.name, backboneId: project.backboneId, settings: project.settings, classes: await classesWithBytes() }),
+  return saveZip('project', `${slug(project.name)}.transfer-studio.zip`, (onProgress) =>
+    getEngine().exportProject({ name: project.name, backboneId: project.backboneId, settings: project.settings, classes: classesToExport() }, onProgress),
   );
 }
 
 /** Saves an ImageFolder zip (`<class>/<file>`, or `train/` and `validation/` with the training split). */
 export function exportDataset(withSplit: boolean): Promise<void> {
   const project = useProject.getState();
-  return saveZip('dataset', `${slug(project.name)}-dataset.zip`, async () =>
-    buildDatasetZip(await classesWithBytes(), { validationSplit: withSplit ? project.settings.validationSplit : 0, seed: project.settings.seed }),
+  return saveZip('dataset', `${slug(project.name)}-dataset.zip`, (onProgress) =>
+    getEngine().exportDataset({ classes: classesToExport(), validationSplit: withSplit ? project.settings.validationSplit : 0, seed: project.settings.seed }, onProgress),
   );
 }
 
@@ -296,11 +288,11 @@ export function exportDataset(withSplit: boolean): Promise<void> {
 export async function exportDatasetOf(id: string): Promise<void> {
   const summary = useProjects.getState().projects.find((p) => p.id === id);
   const current = useProjects.getState().currentId;
-  await saveZip('dataset', `${slug(summary?.name ?? 'project')}-dataset.zip`, async () => {
+  await saveZip('dataset', `${slug(summary?.name ?? 'project')}-dataset.zip`, async (onProgress) => {
     const opened = await getEngine().openProject(id);
     if (!opened) throw new Error('The project no longer exists.');
     try {
-      return buildDatasetZip(await classesWithBytes(opened.doc.classes.map((c) => ({ ...c, name: c.name.trim() }))), { validationSplit: 0, seed: 0 });
+      return await getEngine().exportDataset({ classes: classesToExport(opened.doc.classes), validationSplit: 0, seed: 0 }, onProgress);
     } finally {
       // The engine goes back to the project on the page.
       if (current) await getEngine().openProject(current);
@@ -319,15 +311,18 @@ export function dismissRecovery(): void {
   useProjects.setState({ recovery: null });
 }
 
-/** Builds a zip while the app shows it is exporting, and downloads it; a failure becomes a message naming `what`. */
-async function saveZip(what: string, fileName: string, build: () => Promise<Uint8Array>): Promise<void> {
-  useSession.setState({ busy: 'exporting' });
+/**
+ * Has the engine write a zip (off this thread, streamed from storage) while the app shows
+ * it is exporting, and downloads it; a failure becomes a message naming `what`.
+ */
+async function saveZip(what: string, fileName: string, build: (onProgress: (done: number, total: number) => void) => Promise<Blob>): Promise<void> {
+  useSession.setState({ busy: 'exporting', exportProgress: null });
   try {
-    saveBlob(new Blob([(await build()) as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), fileName);
+    saveBlob(await build(remoteCallback((done: number, total: number) => useSession.setState({ exportProgress: { done, total } }))), fileName);
   } catch (error) {
     useSession.getState().notify('error', `The ${what} could not be exported: ${messageOf(error)}`);
   } finally {
-    useSession.setState({ busy: null });
+    useSession.setState({ busy: null, exportProgress: null });
   }
 }
 
@@ -343,7 +338,8 @@ export async function importProjectFile(file: File): Promise<void> {
   useSession.setState({ busy: 'importing' });
   let reading;
   try {
-    reading = await getEngine().readProjectZip(new Uint8Array(await file.arrayBuffer()));
+    // The File itself crosses to the worker (a handle, not its bytes), which reads it entry by entry.
+    reading = await getEngine().readProjectZip(file);
   } catch (error) {
     reading = { ok: false as const, message: `The file could not be read: ${messageOf(error)}` };
   }
@@ -356,6 +352,7 @@ export async function importProjectFile(file: File): Promise<void> {
   const doc = emptyDoc(reading.name || file.name.replace(/\.zip$/i, ''));
   doc.backboneId = reading.backboneId;
   doc.settings = reading.settings;
+  doc.customBackbone = reading.customBackbone ?? null;
   doc.classes = reading.classes.map((c) => ({ id: crypto.randomUUID(), name: c.name, samples: [] }));
   beginImport(reading.classes.reduce((n, c) => n + c.samples.length, 0));
   let failure: string | null = null;

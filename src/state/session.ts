@@ -40,6 +40,8 @@ interface SessionState {
   embedding: EmbeddingStatus | null;
   /** Files read so far in the running import (class images or a project file); null when none runs. */
   importProgress: { done: number; total: number } | null;
+  /** Images written so far by the running project or dataset export. */
+  exportProgress: { done: number; total: number } | null;
   history: EpochLogs[];
   result: TrainedOutcome | null;
   /** Project revision the current model was trained at; a newer revision means it is out of date. */
@@ -76,6 +78,7 @@ export const useSession = create<SessionState>()((set) => ({
   progress: null,
   embedding: null,
   importProgress: null,
+  exportProgress: null,
   history: [],
   result: null,
   trainedRevision: null,

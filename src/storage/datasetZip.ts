@@ -19,7 +19,7 @@ export interface DatasetOptions {
 }
 
 /** The path of every sample in the zip, in class order; exposed so tests and the UI agree on layout. */
-export function datasetPaths(classes: DatasetClass[], options: DatasetOptions): string[][] {
+export function datasetPaths(classes: { name: string; samples: { name: string }[] }[], options: DatasetOptions): string[][] {
   const labels = classes.flatMap((c, label) => c.samples.map(() => label));
   const split = options.validationSplit > 0 ? stratifiedSplit(labels, options.validationSplit, options.seed) : null;
   const inValidation = new Set(split?.validation ?? []);
@@ -36,6 +36,7 @@ export function datasetPaths(classes: DatasetClass[], options: DatasetOptions): 
   });
 }
 
+/** The whole dataset zip in memory, for tests; the app streams it (engine/projectFiles). */
 export function buildDatasetZip(classes: DatasetClass[], options: DatasetOptions): Uint8Array {
   const paths = datasetPaths(classes, options);
   const entries: Zippable = {};

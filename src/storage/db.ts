@@ -10,7 +10,7 @@
  * are by key, by key cursor, or by cursor over bounded records.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { TrainOutcome, TrainSettings } from '../engine/api';
+import type { CustomChoice, TrainOutcome, TrainSettings } from '../engine/api';
 import type { TailData } from '../ml/fineTune';
 import type { ModelData } from '../ml/modelData';
 
@@ -49,6 +49,20 @@ export interface ProjectDoc {
   training: SavedTraining | null;
   createdAt: number;
   updatedAt: number;
+  /** The feature-layer choice when backboneId is a custom backbone's; its model is in `customBackbones`. */
+  customBackbone?: (CustomChoice & { specId: string; specTitle: string }) | null;
+}
+
+/**
+ * Where a custom backbone's model comes from, by the engine's model id (the id in
+ * `custom:<modelId>:…` backbone ids): its URL, or the dropped files themselves, so
+ * the project's backbone can be loaded again after a reload.
+ */
+export interface StoredCustomBackbone {
+  id: string;
+  title: string;
+  source: { url: string } | { files: { name: string; file: Blob }[] };
+  savedAt: number;
 }
 
 /** What the page may change of a project document: everything but which samples a class holds and the training report. */
@@ -59,6 +73,7 @@ export interface ProjectEdits {
   backboneId: string;
   settings: TrainSettings;
   revision: number;
+  customBackbone?: ProjectDoc['customBackbone'];
 }
 
 export interface StoredSample {
@@ -117,6 +132,7 @@ interface StudioSchema extends DBSchema {
   embeddingBlocks: { key: number; value: EmbeddingBlock; indexes: { byProjectBackbone: [string, string]; byProject: string } };
   heads: { key: string; value: StoredHead };
   meta: { key: string; value: string };
+  customBackbones: { key: string; value: StoredCustomBackbone };
 }
 
 export type StudioDb = IDBPDatabase<StudioSchema>;
@@ -136,7 +152,9 @@ async function upgrade(db: StudioDb, oldVersion: number, transaction: UpgradeTra
     db.createObjectStore('heads', { keyPath: 'projectId' });
     db.createObjectStore('meta');
   }
-  // Version 2 is the custom-backbone store (added in its own step where it is defined).
+  if (oldVersion < 2) {
+    db.createObjectStore('customBackbones', { keyPath: 'id' });
+  }
   if (oldVersion < 3) {
     const blocks = db.createObjectStore('embeddingBlocks', { keyPath: 'id', autoIncrement: true });
     blocks.createIndex('byProjectBackbone', ['projectId', 'backboneId']);

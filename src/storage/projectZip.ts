@@ -6,6 +6,7 @@
  */
 import { unzipSync, zipSync, strToU8, strFromU8, type Zippable } from 'fflate';
 import { BACKBONES, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../engine/api';
+import { parseCustomSpecId } from '../ml/customSpecId';
 
 export const PROJECT_FORMAT = 'transfer-studio-project';
 export const PROJECT_FORMAT_VERSION = 1;
@@ -24,6 +25,15 @@ export interface ProjectFileClass {
   samples: ProjectFileSample[];
 }
 
+/**
+ * A custom backbone (backboneId `custom:<model>:<layer>:<scaling>`) travels with
+ * the project: its model.json URL, or its files under `backbone/` in the zip.
+ */
+export interface ProjectFileCustomBackbone {
+  title: string;
+  source: { url: string } | { files: ProjectFileSample[] };
+}
+
 export interface ProjectJson {
   format: typeof PROJECT_FORMAT;
   version: typeof PROJECT_FORMAT_VERSION;
@@ -31,13 +41,22 @@ export interface ProjectJson {
   backboneId: string;
   settings: TrainSettings;
   classes: ProjectFileClass[];
+  /** Present exactly when backboneId is a custom backbone's. */
+  customBackbone?: ProjectFileCustomBackbone;
 }
 
-export interface ProjectToExport {
+/** What a project file is written from: names only; the writer fetches each path's bytes. */
+export interface ProjectOutline {
   name: string;
   backboneId: string;
   settings: TrainSettings;
+  classes: { name: string; samples: { name: string }[] }[];
+  customBackbone?: { title: string; source: { url: string } | { files: { name: string }[] } };
+}
+
+export interface ProjectToExport extends ProjectOutline {
   classes: { name: string; samples: { name: string; bytes: Uint8Array }[] }[];
+  customBackbone?: { title: string; source: { url: string } | { files: { name: string; bytes: Uint8Array }[] } };
 }
 
 export interface ParsedProject {
@@ -73,22 +92,33 @@ export function uniqueNamer(): (name: string) => string {
   };
 }
 
-export function buildProjectZip(project: ProjectToExport): Uint8Array {
-  const entries: Zippable = {};
+/**
+ * project.json and the zip path of every sample (per class, in order) and of
+ * every custom-backbone file: the one place the project file's layout is decided.
+ */
+export function projectLayout(project: ProjectOutline): { json: ProjectJson; samplePaths: string[][]; backbonePaths: string[] } {
   const folderName = uniqueNamer();
+  const samplePaths: string[][] = [];
   const classes: ProjectFileClass[] = project.classes.map((c, index) => {
     const folder = folderName(safeName(c.name, `class-${index + 1}`));
     const fileName = uniqueNamer();
-    return {
-      name: c.name,
-      samples: c.samples.map((s, i) => {
-        const path = `images/${folder}/${fileName(safeName(s.name, `image-${i + 1}`))}`;
-        // Images are already compressed: store them as they are.
-        entries[path] = [s.bytes, { level: 0 }];
-        return { path, name: s.name };
-      }),
-    };
+    const samples = c.samples.map((s, i) => ({ path: `images/${folder}/${fileName(safeName(s.name, `image-${i + 1}`))}`, name: s.name }));
+    samplePaths.push(samples.map((s) => s.path));
+    return { name: c.name, samples };
   });
+  let customBackbone: ProjectFileCustomBackbone | undefined;
+  let backbonePaths: string[] = [];
+  if (project.customBackbone) {
+    const { title, source } = project.customBackbone;
+    if ('url' in source) customBackbone = { title, source: { url: source.url } };
+    else {
+      const fileName = uniqueNamer();
+      // model.json names its weight files: they keep their names (only made safe).
+      const files = source.files.map((f, i) => ({ path: `backbone/${fileName(safeName(f.name, `file-${i + 1}`))}`, name: f.name }));
+      backbonePaths = files.map((f) => f.path);
+      customBackbone = { title, source: { files } };
+    }
+  }
   const json: ProjectJson = {
     format: PROJECT_FORMAT,
     version: PROJECT_FORMAT_VERSION,
@@ -96,7 +126,19 @@ export function buildProjectZip(project: ProjectToExport): Uint8Array {
     backboneId: project.backboneId,
     settings: project.settings,
     classes,
+    ...(customBackbone ? { customBackbone } : {}),
   };
+  return { json, samplePaths, backbonePaths };
+}
+
+/** The whole project file in memory, for tests and small projects; the app streams it (engine/projectFiles). */
+export function buildProjectZip(project: ProjectToExport): Uint8Array {
+  const { json, samplePaths, backbonePaths } = projectLayout(project);
+  const entries: Zippable = {};
+  // Images are already compressed: store them as they are.
+  project.classes.forEach((c, ci) => c.samples.forEach((s, si) => (entries[samplePaths[ci][si]] = [s.bytes, { level: 0 }])));
+  const custom = project.customBackbone?.source;
+  if (custom && 'files' in custom) custom.files.forEach((f, i) => (entries[backbonePaths[i]] = f.bytes));
   entries['project.json'] = strToU8(JSON.stringify(json, null, 2));
   return zipSync(entries);
 }
@@ -111,62 +153,113 @@ export function isUnsafePath(path: string): boolean {
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const EMPTY_ZIP_MAGIC = [0x50, 0x4b, 0x05, 0x06];
 
-interface ParseOptions {
+export interface ParseOptions {
   /** Whether bytes start like an image file (the engine sniffs formats). */
   isImage(head: Uint8Array): boolean;
   maxUncompressedBytes?: number;
 }
 
-/**
- * Checks and unpacks a project zip. Throws ProjectFileRejected naming the first
- * problem found; on success every sample's bytes are in `files`.
- */
-export function parseProjectZip(data: Uint8Array, options: ParseOptions): ParsedProject {
-  const limit = options.maxUncompressedBytes ?? MAX_PROJECT_UNCOMPRESSED_BYTES;
-  const startsWith = (magic: number[]) => magic.every((b, i) => data[i] === b);
-  if (!startsWith(ZIP_MAGIC) && !startsWith(EMPTY_ZIP_MAGIC)) {
-    throw new ProjectFileRejected('This file is not a zip archive. Choose a project file exported by Transfer Studio (.zip).');
-  }
+/** Whether the bytes start like a zip (or an empty zip); anything else is refused before reading. */
+export function looksLikeZip(head: Uint8Array): boolean {
+  const startsWith = (magic: number[]) => magic.every((b, i) => head[i] === b);
+  return startsWith(ZIP_MAGIC) || startsWith(EMPTY_ZIP_MAGIC);
+}
 
-  // First pass: the central directory only (fflate's filter sees each entry before inflating it).
+export const NOT_A_ZIP = 'This file is not a zip archive. Choose a project file exported by Transfer Studio (.zip).';
+
+export function damagedZip(error: unknown): ProjectFileRejected {
+  return new ProjectFileRejected(`The zip archive is damaged and cannot be read (${error instanceof Error ? error.message : error}).`);
+}
+
+/**
+ * The checks on a zip's central directory, entry by entry, before anything is
+ * inflated: safe paths, no duplicates, the declared total under the limit.
+ * `finish` checks the names as a whole and returns each entry's declared size.
+ */
+export function directoryChecker(limit = MAX_PROJECT_UNCOMPRESSED_BYTES) {
   const declared = new Map<string, number>();
   let total = 0;
+  return {
+    add(entry: { name: string; originalSize: number }): void {
+      if (isUnsafePath(entry.name)) {
+        throw new ProjectFileRejected(`The zip contains an entry with an unsafe path ("${entry.name}"); it was not imported.`);
+      }
+      total += entry.originalSize;
+      if (total > limit) {
+        throw new ProjectFileRejected(`The zip unpacks to more than ${formatBytes(limit)}, the limit for a project file; it was not imported.`);
+      }
+      if (declared.has(entry.name)) throw new ProjectFileRejected(`The zip contains "${entry.name}" twice; it was not imported.`);
+      declared.set(entry.name, entry.originalSize);
+    },
+    finish(): Map<string, number> {
+      if (!declared.has('project.json')) {
+        throw new ProjectFileRejected('The zip has no project.json: it is not a Transfer Studio project file.');
+      }
+      for (const name of declared.keys()) {
+        if (name !== 'project.json' && !name.endsWith('/') && !name.startsWith('images/') && !name.startsWith('backbone/')) {
+          throw new ProjectFileRejected(`The zip contains "${name}", which is not part of a project file; it was not imported.`);
+        }
+      }
+      return declared;
+    },
+  };
+}
+
+/**
+ * Checks that project.json and the zip's files agree: every listed path is there
+ * once, and nothing is there that is not listed. Returns the image paths (which
+ * must then be images) and the custom backbone's file paths.
+ */
+export function checkListing(json: ProjectJson, declared: Map<string, number>): { images: string[]; backbone: string[] } {
+  const referenced = new Set<string>();
+  const listed = (path: string) => {
+    if (!declared.has(path)) throw new ProjectFileRejected(`project.json lists "${path}", which is missing from the zip; nothing was imported.`);
+    if (referenced.has(path)) throw new ProjectFileRejected(`project.json lists "${path}" twice; nothing was imported.`);
+    referenced.add(path);
+    return path;
+  };
+  const images = json.classes.flatMap((c) => c.samples.map((s) => listed(s.path)));
+  const source = json.customBackbone?.source;
+  const backbone = source && 'files' in source ? source.files.map((f) => listed(f.path)) : [];
+  for (const name of declared.keys()) {
+    if (name === 'project.json' || name.endsWith('/')) continue;
+    if (!referenced.has(name)) throw new ProjectFileRejected(`The zip contains "${name}", which project.json does not list; nothing was imported.`);
+  }
+  return { images, backbone };
+}
+
+export function notAnImage(path: string): ProjectFileRejected {
+  return new ProjectFileRejected(`"${path}" is not an image (JPEG, PNG, GIF, WebP, BMP or AVIF); nothing was imported.`);
+}
+
+/**
+ * Checks and unpacks a project zip held in memory. Throws ProjectFileRejected naming the first
+ * problem found; on success every listed file's bytes are in `files`. The app reads large files
+ * entry by entry instead (engine/projectFiles), with the same checks.
+ */
+export function parseProjectZip(data: Uint8Array, options: ParseOptions): ParsedProject {
+  if (!looksLikeZip(data)) throw new ProjectFileRejected(NOT_A_ZIP);
+
+  // First pass: the central directory only (fflate's filter sees each entry before inflating it).
+  const checker = directoryChecker(options.maxUncompressedBytes);
   try {
     unzipSync(data, {
       filter(entry) {
-        if (isUnsafePath(entry.name)) {
-          throw new ProjectFileRejected(`The zip contains an entry with an unsafe path ("${entry.name}"); it was not imported.`);
-        }
-        total += entry.originalSize;
-        if (total > limit) {
-          throw new ProjectFileRejected(
-            `The zip unpacks to more than ${formatBytes(limit)}, the limit for a project file; it was not imported.`,
-          );
-        }
-        if (declared.has(entry.name)) throw new ProjectFileRejected(`The zip contains "${entry.name}" twice; it was not imported.`);
-        declared.set(entry.name, entry.originalSize);
+        checker.add(entry);
         return false;
       },
     });
   } catch (error) {
     if (error instanceof ProjectFileRejected) throw error;
-    throw new ProjectFileRejected(`The zip archive is damaged and cannot be read (${error instanceof Error ? error.message : error}).`);
+    throw damagedZip(error);
   }
-
-  if (!declared.has('project.json')) {
-    throw new ProjectFileRejected('The zip has no project.json: it is not a Transfer Studio project file.');
-  }
-  for (const name of declared.keys()) {
-    if (name !== 'project.json' && !name.endsWith('/') && !name.startsWith('images/')) {
-      throw new ProjectFileRejected(`The zip contains "${name}", which is not part of a project file; it was not imported.`);
-    }
-  }
+  const declared = checker.finish();
 
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(data, { filter: (entry) => !entry.name.endsWith('/') });
   } catch (error) {
-    throw new ProjectFileRejected(`The zip archive is damaged and cannot be read (${error instanceof Error ? error.message : error}).`);
+    throw damagedZip(error);
   }
   for (const [name, bytes] of Object.entries(files)) {
     // A directory that lies about sizes is a zip bomb or a damaged file.
@@ -174,28 +267,12 @@ export function parseProjectZip(data: Uint8Array, options: ParseOptions): Parsed
   }
 
   const json = validateProjectJson(files['project.json']);
-  const referenced = new Set<string>();
-  for (const c of json.classes) {
-    for (const s of c.samples) {
-      const bytes = files[s.path];
-      if (!bytes) throw new ProjectFileRejected(`project.json lists "${s.path}", which is missing from the zip; nothing was imported.`);
-      if (referenced.has(s.path)) throw new ProjectFileRejected(`project.json lists "${s.path}" twice; nothing was imported.`);
-      referenced.add(s.path);
-    }
-  }
-  for (const [name, bytes] of Object.entries(files)) {
-    if (name === 'project.json') continue;
-    if (!referenced.has(name)) {
-      throw new ProjectFileRejected(`The zip contains "${name}", which project.json does not list; nothing was imported.`);
-    }
-    if (!options.isImage(bytes.subarray(0, 64 * 1024))) {
-      throw new ProjectFileRejected(`"${name}" is not an image (JPEG, PNG, GIF, WebP, BMP or AVIF); nothing was imported.`);
-    }
-  }
-  return { json, files: new Map([...referenced].map((path) => [path, files[path]])) };
+  const { images, backbone } = checkListing(json, declared);
+  for (const path of images) if (!options.isImage(files[path].subarray(0, 64 * 1024))) throw notAnImage(path);
+  return { json, files: new Map([...images, ...backbone].map((path) => [path, files[path]])) };
 }
 
-function validateProjectJson(bytes: Uint8Array): ProjectJson {
+export function validateProjectJson(bytes: Uint8Array): ProjectJson {
   let raw: unknown;
   try {
     raw = JSON.parse(strFromU8(bytes));
@@ -213,8 +290,27 @@ function validateProjectJson(bytes: Uint8Array): ProjectJson {
     );
   }
   if (typeof raw.name !== 'string') return bad('"name" must be a string');
-  if (typeof raw.backboneId !== 'string' || !BACKBONES.some((b) => b.id === raw.backboneId)) {
+  const custom = typeof raw.backboneId === 'string' ? parseCustomSpecId(raw.backboneId) : null;
+  if (typeof raw.backboneId !== 'string' || (!custom && !BACKBONES.some((b) => b.id === raw.backboneId))) {
     return bad(`unknown backbone ${JSON.stringify(raw.backboneId)}`);
+  }
+  let customBackbone: ProjectFileCustomBackbone | undefined;
+  if (custom) {
+    const c = raw.customBackbone;
+    if (!isRecord(c) || typeof c.title !== 'string' || !isRecord(c.source)) return bad('the custom backbone is not described ("customBackbone")');
+    if (typeof c.source.url === 'string') {
+      // The engine fetches it: web addresses only.
+      if (!/^https?:\/\//i.test(c.source.url)) return bad(`the custom backbone's URL ${JSON.stringify(c.source.url)} is not a web address`);
+      customBackbone = { title: c.title, source: { url: c.source.url } };
+    } else if (Array.isArray(c.source.files)) {
+      const files = c.source.files.map((f: unknown) => {
+        if (!isRecord(f) || typeof f.path !== 'string' || typeof f.name !== 'string') return bad('a custom backbone file lacks "path" or "name"');
+        if (isUnsafePath(f.path) || !/^backbone\/[^/]+$/.test(f.path)) return bad(`unsafe path "${f.path}"`);
+        return { path: f.path, name: f.name };
+      });
+      if (!files.some((f) => f.name.endsWith('.json'))) return bad("the custom backbone's files have no model.json");
+      customBackbone = { title: c.title, source: { files } };
+    } else return bad('the custom backbone has neither a URL nor files');
   }
   if (!isRecord(raw.settings)) return bad('"settings" must be an object');
   const settings: Record<string, unknown> = { ...DEFAULT_TRAIN_SETTINGS };
@@ -238,7 +334,15 @@ function validateProjectJson(bytes: Uint8Array): ProjectJson {
       }),
     };
   });
-  return { format: PROJECT_FORMAT, version: PROJECT_FORMAT_VERSION, name: raw.name, backboneId: raw.backboneId, settings: settings as unknown as TrainSettings, classes };
+  return {
+    format: PROJECT_FORMAT,
+    version: PROJECT_FORMAT_VERSION,
+    name: raw.name,
+    backboneId: raw.backboneId,
+    settings: settings as unknown as TrainSettings,
+    classes,
+    ...(customBackbone ? { customBackbone } : {}),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,12 +2,14 @@ import { useState } from 'react';
 import { exportDataset, exportProject } from '../../state/persistence';
 import { useProject } from '../../state/project';
 import { useSession } from '../../state/session';
+import { ProgressBar } from '../common/ProgressBar';
 
 /** Project file (to move a project between browsers) and ImageFolder dataset (to train elsewhere). */
 export function ProjectFiles() {
   const [split, setSplit] = useState(false);
   const busy = useSession((s) => s.busy !== null);
   const empty = useProject((s) => s.classes.every((c) => c.samples.length === 0));
+  const progress = useSession((s) => s.exportProgress);
   return (
     <div className="export">
       <div className="row">
@@ -21,6 +23,9 @@ export function ProjectFiles() {
           <input type="checkbox" checked={split} onChange={(e) => setSplit(e.target.checked)} /> Split into train/ and validation/
         </label>
       </div>
+      {progress && (
+        <ProgressBar label="Exporting images" value={progress.done} max={progress.total} text={`Exporting images: ${progress.done} / ${progress.total}`} />
+      )}
       <p className="hint">
         The project file holds your classes, settings and original images; import it here or in another browser. The dataset is
         an ImageFolder zip for Keras or PyTorch.
