@@ -75,7 +75,7 @@ test('a 2,000-image project imports with progress, scrolls without long tasks, i
   await expect(page.getByText('All 2,000 images are prepared for training.')).toBeVisible({ timeout: 5 * 60_000 });
   const reopenTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
   console.log(`long tasks while reopening (ms): ${JSON.stringify(reopenTasks.map(Math.round))}`);
-  expect(Math.max(0, ...reopenTasks)).toBeLessThan(200);
+  expect.soft(Math.max(0, ...reopenTasks)).toBeLessThan(200);
   expect(await page.locator('.sample img').count()).toBeLessThan(600);
 
   // A second import, cancelled part-way, leaves nothing behind.

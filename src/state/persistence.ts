@@ -361,6 +361,8 @@ export async function importProjectFile(file: File): Promise<void> {
     // The new project is stored first and filled class by class; it is deleted again unless every image lands.
     await getEngine().createProject(doc);
     await getEngine().openProject(doc.id);
+    // The engine embeds each image as it arrives (decoded once), for the project's backbone.
+    if (useSession.getState().backend) await loadBackbone(doc.backboneId);
     for (const [index, c] of reading.classes.entries()) {
       const target = { classId: doc.classes[index].id, className: c.name };
       for (let start = 0; start < c.samples.length && !failure; start += IMPORT_CHUNK) {
