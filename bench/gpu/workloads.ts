@@ -151,7 +151,7 @@ export async function fineTuneLikeTheWorker(
     tf.dispose(parts);
     owned.push(activations);
     // The worker keeps these on the device; one small read makes the timing include the work.
-    await read(activations.slice([0], [1]).sum());
+    await read(tf.tidy(() => activations.slice([0], [1]).sum()));
     const prefixSeconds = (now() - start) / 1000;
     const validation = split.validation.length > 0 ? tf.gather(activations, split.validation) : null;
     if (validation) owned.push(validation);
