@@ -60,8 +60,16 @@ async function main() {
     target: 'node20',
     // Makes layout.ts read files next to the bundle instead of the repository's.
     define: { 'process.env.BENCH_GPU_PACKED': '"true"' },
-    // The CommonJS inside (tfjs's Node builds, pngjs) calls require() for Node's own modules.
-    banner: { js: "import { createRequire as __packRequire } from 'node:module'; const require = __packRequire(import.meta.url);" },
+    // The CommonJS inside (tfjs's Node builds, pngjs) calls require() for Node's own modules and reads __dirname.
+    banner: {
+      js: [
+        "import { createRequire as __packRequire } from 'node:module';",
+        "import { fileURLToPath as __packPath } from 'node:url';",
+        'const require = __packRequire(import.meta.url);',
+        'const __filename = __packPath(import.meta.url);',
+        "const __dirname = __packPath(new URL('.', import.meta.url));",
+      ].join(' '),
+    },
     logLevel: 'error',
   });
 
