@@ -115,7 +115,7 @@ async function main() {
   const bytes = folderBytes(out);
   const size = `${(bytes / 2 ** 20).toFixed(1)} MB`;
   if (bytes >= LIMIT_BYTES) throw new Error(`${out} is ${size}, over the 60 MB limit`);
-  log(`wrote ${relative(process.cwd(), out) || out} (${size})`);
+  log(`wrote ${out} (${size})`);
   console.log(`${out}\t${size}\nrun: node ${relative(process.cwd(), join(out, 'bench-gpu.mjs'))} --json`);
 }
 

@@ -17,7 +17,8 @@ export function columnName(result: Ran): string {
 
 /** | Figure | backend 1 | backend 2 | Target | — medians, with the target verdict per backend. */
 export function comparisonTable(results: Ran[]): string {
-  const keys = [...new Map(results.flatMap((r) => r.figures.map((f) => [f.key, f] as const))).values()];
+  // First backend's label per key, in first-seen order.
+  const keys = [...new Map(results.flatMap((r) => r.figures.map((f) => [f.key, f] as const)).reverse()).values()].reverse();
   const header = `| Figure | ${results.map(columnName).join(' | ')} | Target |`;
   const rows = keys.map((figure) => {
     const cells = results.map((r) => {

@@ -66,7 +66,7 @@ export async function runBackend(name: BenchBackend, images: BenchImages, backbo
       cycleHead.dispose();
       await fineTuneLikeTheWorker(backbone, leakPixels, leakLabels, numClasses, { layers: sizes.fineTuneLayers, epochs: 1, batchSize });
     };
-    log(`${name}: warm-up, every workload once on ${leakPixels.length} images (shader compiling on WebGPU)…`);
+    log(`${name}: warm-up, every workload once on ${leakPixels.length} images${name === 'webgpu' ? ' (compiles the shaders)' : ''}…`);
     await cycle();
     const tensorsBefore = tf.memory().numTensors;
 
@@ -93,7 +93,7 @@ export async function runBackend(name: BenchBackend, images: BenchImages, backbo
     }
 
     const figures: Figure[] = [
-      { key: 'embed.imagesPerSecond', label: `Worker embedding (folded, batch ${batchSize}, one readback per batch)`, unit: 'img/s', values: per.ips },
+      { key: 'embed.imagesPerSecond', label: 'Worker embedding (folded, at `embed.batchSize`, one readback per batch)', unit: 'img/s', values: per.ips },
       { key: 'embed.baselineImagesPerSecond', label: 'Teachable Machine loop (layers, one image, one readback each)', unit: 'img/s', values: per.baseIps },
       { key: 'embed.ratio', label: 'Embedding speed-up', unit: '×', values: per.ratio, target: { kind: 'min', value: 3 } },
       { key: 'embed.maxAbsDifference', label: 'Largest difference, worker vs Teachable Machine embeddings (same images)', unit: '', values: per.diff },
@@ -116,7 +116,7 @@ export async function runBackend(name: BenchBackend, images: BenchImages, backbo
     const tuned = await fineTuneLikeTheWorker(backbone, pixels, labels, numClasses, { layers: sizes.fineTuneLayers, epochs: sizes.fineTuneEpochs, batchSize });
     if (tuned.ok) {
       figures.push(
-        { key: 'fineTune.prefixSeconds', label: `Fine-tuning: frozen prefix once per image (folded, batch ${batchSize})`, unit: 's', values: [tuned.prefixSeconds] },
+        { key: 'fineTune.prefixSeconds', label: 'Fine-tuning: frozen prefix once per image (folded, at `embed.batchSize`)', unit: 's', values: [tuned.prefixSeconds] },
         { key: 'fineTune.seconds', label: `Fine-tuning k = ${sizes.fineTuneLayers} (${tuned.layers.join(', ')}), ${sizes.fineTuneEpochs} epoch(s)`, unit: 's', values: [tuned.trainSeconds] },
         { key: 'fineTune.secondsPerEpoch', label: 'Fine-tuning, per epoch', unit: 's', values: [tuned.trainSeconds / sizes.fineTuneEpochs] },
       );
@@ -135,7 +135,7 @@ export async function runBackend(name: BenchBackend, images: BenchImages, backbo
         const explained = await explainLikeTheWorker(backbone, head, pixels[0], { cells: sizes.cells, batchSize: explainBatch });
         figures.push({
           key: explainBatch === batchSize ? 'explain.seconds' : `explain.batch${explainBatch}Seconds`,
-          label: `Occlusion heatmap ${sizes.cells}×${sizes.cells} (${explained.evaluations} predictions, batch ${explainBatch})`,
+          label: `Occlusion heatmap ${sizes.cells}×${sizes.cells} (${explained.evaluations} predictions, ${explainBatch === batchSize ? 'at `embed.batchSize`' : `batch ${explainBatch}`})`,
           unit: 's',
           values: [explained.seconds],
         });
