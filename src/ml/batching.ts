@@ -9,7 +9,8 @@
 const DEFAULT_BATCH = 8;
 
 const BATCH_BY_BACKEND: Record<string, number> = {
-  // Measured with `npm run bench:gpu` (Dawn in Node): see README "GPU figures without a browser".
+  // Not yet measured on GPU hardware: `npm run bench:gpu`'s sweep (embed.byBatch.b1/b8/b32) on a GPU
+  // machine settles it. On a software adapter (lavapipe, two cores) batch 8 was faster than 32.
   webgpu: 32,
 };
 
