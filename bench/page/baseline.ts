@@ -9,9 +9,9 @@ import { useForcedBackend } from '../../src/engine/backend';
 import type { BackendName } from '../../src/engine/api';
 import { loadBackbone, type LoadedBackbone } from '../../src/ml/backbone';
 import { getBackbone, localModelUrl } from '../../src/ml/backbones';
-import { createHead } from '../../src/ml/head';
 import { centerSquare } from '../../src/ml/preprocess';
 import type { TrainSettings } from '../../src/ml/settings';
+import { fitLikeTeachableMachine, teachableMachineEmbed, teachableMachineInput } from '../shared/teachableMachine';
 
 let backbone: LoadedBackbone | null = null;
 
@@ -27,15 +27,6 @@ export async function startBaseline(backend: BackendName, backboneId: string): P
     tf.tidy(() => teachableMachineEmbed(backbone!, tf.zeros([1, spec.inputSize, spec.inputSize, 3]))).dispose();
   }
   return status.backend;
-}
-
-/**
- * Teachable Machine's embedding: its truncated layers model run as layers. The app's
- * own `embed` runs a folded pass (batch norm inside the convolutions), which is part
- * of what the benchmark compares, so the baseline must not borrow it.
- */
-function teachableMachineEmbed(model: LoadedBackbone, x: tf.Tensor4D): tf.Tensor {
-  return model.featureModel ? (model.featureModel.predict(x) as tf.Tensor) : model.embed(x);
 }
 
 /** Teachable Machine's `cropTo`: the centre square drawn onto a size × size canvas. */
@@ -57,7 +48,7 @@ export async function embedOneAtATime(images: Blob[]): Promise<tf.Tensor2D> {
     const bitmap = await createImageBitmap(image, { imageOrientation: 'from-image' });
     const canvas = cropTo(bitmap, inputSize);
     bitmap.close();
-    const output = tf.tidy(() => teachableMachineEmbed(model, tf.browser.fromPixels(canvas).toFloat().div(127).sub(1).expandDims(0) as tf.Tensor4D));
+    const output = tf.tidy(() => teachableMachineEmbed(model, teachableMachineInput(tf.browser.fromPixels(canvas))));
     matrix.set((await output.data()) as Float32Array, i * embeddingSize);
     output.dispose();
   }
@@ -122,27 +113,6 @@ export async function profileEmbedding(path: EmbeddingProfile['path'], batch: nu
 }
 
 /** The same head as the app's, trained with a plain `model.fit` on the main thread. */
-export async function fitOnMainThread(embeddings: tf.Tensor2D, labels: number[], numClasses: number, settings: TrainSettings): Promise<void> {
-  const head = createHead({
-    inputSize: embeddings.shape[1],
-    numClasses,
-    hiddenUnits: settings.hiddenUnits,
-    dropout: settings.dropout,
-    seed: settings.seed,
-  });
-  head.compile({ optimizer: tf.train.adam(settings.learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat());
-  try {
-    await head.fit(embeddings, ys, {
-      epochs: settings.epochs,
-      batchSize: settings.batchSize,
-      validationSplit: settings.validationSplit,
-      shuffle: true,
-      verbose: 0,
-    });
-  } finally {
-    ys.dispose();
-    head.optimizer.dispose();
-    head.dispose();
-  }
+export function fitOnMainThread(embeddings: tf.Tensor2D, labels: number[], numClasses: number, settings: TrainSettings): Promise<void> {
+  return fitLikeTeachableMachine(embeddings, labels, numClasses, settings);
 }
