@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedBackbone } from '../ml/backbone';
 import { augmentBatch, sampleAugmentParams, valueRange } from '../ml/augment';
+import { inferenceBatchSize } from '../ml/batching';
 import { rgbaBatchToTensor, scaleFunction } from '../ml/preprocess';
 import { createRng } from '../ml/random';
 import type { AugmentSettings } from '../ml/settings';
@@ -13,8 +14,6 @@ import type { Progress } from './api';
 import { modelPixels } from './images';
 import { yieldToEventLoop } from './operations';
 
-/** Views embedded per backbone call. */
-const VIEWS_PER_BATCH = 8;
 const PREVIEW_SIZE = 96;
 
 /** Everything that changes the views; a different key means a fresh set. */
@@ -48,7 +47,8 @@ export async function embedAugmentedViews(request: AugmentedViewsRequest): Promi
   const { inputSize, scaling, embeddingSize } = backbone.spec;
   const range = valueRange(scaleFunction(scaling));
   const todo = request.ids.filter((id) => !cache.has(id));
-  const imagesPerBatch = Math.max(1, Math.floor(VIEWS_PER_BATCH / views));
+  // Views embedded per backbone call: the active backend's batch.
+  const imagesPerBatch = Math.max(1, Math.floor(inferenceBatchSize(tf.getBackend()) / views));
   request.onProgress({ phase: 'augmenting', done: 0, total: todo.length });
   for (let start = 0; start < todo.length; start += imagesPerBatch) {
     if (request.shouldStop()) return false;

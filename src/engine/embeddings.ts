@@ -7,14 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedBackbone } from '../ml/backbone';
+import { inferenceBatchSize } from '../ml/batching';
 import { rgbaBatchToTensor } from '../ml/preprocess';
 import type { Progress } from './api';
 import { exclusive, yieldToEventLoop } from './operations';
 
-/** Images per backbone call. */
-export const EMBED_BATCH = 16;
-/** Images per background batch: smaller, so a Train or a prediction pressed meanwhile waits less. */
-const BACKGROUND_BATCH = 8;
+/** Images per backbone call on the active backend (larger on GPU backends: one readback per call). */
+export const embedBatch = () => inferenceBatchSize(tf.getBackend());
 /** Decoded images waiting for the background embedder; an import waits while more are queued. */
 const MAX_QUEUED_PIXELS = 128;
 
@@ -157,9 +156,10 @@ export class Embeddings {
     const table = await this.table(backbone.spec);
     const todo = ids.filter((id) => !table.has(id));
     const total = todo.length;
+    const batchSize = embedBatch();
     onProgress?.({ phase: 'embedding', done: 0, total });
     const decode = async (start: number) => {
-      const batch = todo.slice(start, start + EMBED_BATCH);
+      const batch = todo.slice(start, start + batchSize);
       const blobs = await this.deps.bytes(batch);
       return Promise.all(
         blobs.map((blob) => {
@@ -170,12 +170,12 @@ export class Embeddings {
     };
     let next = total > 0 ? decode(0) : null;
     try {
-      for (let start = 0; start < total; start += EMBED_BATCH) {
+      for (let start = 0; start < total; start += batchSize) {
         const pixels = await next!;
-        next = start + EMBED_BATCH < total ? decode(start + EMBED_BATCH) : null;
+        next = start + batchSize < total ? decode(start + batchSize) : null;
         if (signal.aborted) return false;
-        await this.store(backbone, table, todo.slice(start, start + EMBED_BATCH), pixels);
-        onProgress?.({ phase: 'embedding', done: Math.min(total, start + EMBED_BATCH), total });
+        await this.store(backbone, table, todo.slice(start, start + batchSize), pixels);
+        onProgress?.({ phase: 'embedding', done: Math.min(total, start + batchSize), total });
         await yieldToEventLoop();
       }
     } finally {
@@ -288,7 +288,7 @@ export class Embeddings {
     if (this.background !== background) return;
     const backbone = await this.deps.backbone(background.backboneId);
     const table = await this.table(backbone.spec);
-    const batch = background.queue.splice(0, BACKGROUND_BATCH).filter((item) => !table.has(item.id));
+    const batch = background.queue.splice(0, embedBatch()).filter((item) => !table.has(item.id));
     if (batch.length === 0) return;
     const undecoded = batch.filter((item) => !item.pixels);
     const blobs = await this.deps.bytes(undecoded.map((item) => item.id));

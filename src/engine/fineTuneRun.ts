@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedBackbone } from '../ml/backbone';
 import { augmentBatch, sampleAugmentParams, valueRange, type AugmentParams } from '../ml/augment';
 import { createRng } from '../ml/random';
+import { inferenceBatchSize } from '../ml/batching';
 import { augmentedTailInputs, cachedTailInputs, cachedViewTailInputs, fineTuneTail, splitForFineTuning, type FineTuneResult, type TailSplit } from '../ml/fineTune';
 import { withKernelFallback } from './backend';
 import { foldedForward } from '../ml/foldedBackbone';
@@ -19,7 +20,6 @@ import type { Progress } from './api';
 import { modelPixels } from './images';
 import { yieldToEventLoop } from './operations';
 
-const PREFIX_BATCH = 8;
 /** Above this, augmented views of the frozen prefix's output are not cached; batches are augmented as they come. */
 const VIEW_CACHE_BYTES = 768 * 2 ** 20;
 /** Decoded training images kept for per-batch augmentation, at most. */
@@ -50,6 +50,8 @@ export interface FineTuneRun {
 export async function runFineTune(request: FineTuneRunRequest): Promise<FineTuneRun | null> {
   const { backbone, settings, split } = request;
   const { inputSize, scaling } = backbone.spec;
+  // Images per frozen-prefix call on the active backend.
+  const PREFIX_BATCH = inferenceBatchSize(tf.getBackend());
   const tailSplit = await splitForFineTuning(backbone.featureModel!, settings.fineTuneLayers);
   const notes = [
     `Fine-tuned ${tailSplit.trainableLayers.length} backbone layers (${tailSplit.trainableLayers.join(', ')}) at learning rate ${settings.fineTuneLearningRate}.`,

@@ -12,7 +12,7 @@ import { rgbaBatchToTensor } from '../ml/preprocess';
 import { DEFAULT_GRID, neutralValue, occlusionSaliency, regionName } from '../ml/saliency';
 import type { BatchPrediction, ClassProbability, Explanation, ExplainRequest, ModelFilesPayload } from './api';
 import type { Backbones } from './backbones';
-import { EMBED_BATCH } from './embeddings';
+import { embedBatch } from './embeddings';
 import { centerSquarePixels, modelPixels, previewOf } from './images';
 import { yieldToEventLoop } from './operations';
 import type { ModelHolder, TrainedModel } from './training';
@@ -60,9 +60,10 @@ export class Inference {
   async predictBatch(images: Blob[]): Promise<BatchPrediction> {
     const { trained, backbone } = await this.ready();
     const result: BatchPrediction = { labels: trained.labels, probabilities: images.map(() => []), failed: [] };
-    for (let start = 0; start < images.length; start += EMBED_BATCH) {
+    const batchSize = embedBatch();
+    for (let start = 0; start < images.length; start += batchSize) {
       const decoded: { index: number; pixels: Uint8ClampedArray }[] = [];
-      for (let index = start; index < Math.min(images.length, start + EMBED_BATCH); index++) {
+      for (let index = start; index < Math.min(images.length, start + batchSize); index++) {
         try {
           decoded.push({ index, pixels: await modelPixels(images[index], backbone.spec.inputSize) });
         } catch (error) {
@@ -90,6 +91,7 @@ export class Inference {
         targetClass: target,
         stride: Math.ceil(inputSize / cells),
         fill: neutralValue(scaling),
+        batchSize: embedBatch(),
         onProgress,
         shouldStop: () => signal.aborted,
         yieldBetweenBatches: yieldToEventLoop,
