@@ -255,6 +255,27 @@ export interface ModelFilesPayload {
   metadataJson: string;
 }
 
+/** The deployment formats written in the worker (besides the TF.js zip): see engine/exportFormats.ts. */
+export type DeployFormatId = 'tflite-float' | 'tflite-quantized' | 'onnx';
+
+export interface ExportProgress {
+  stage: 'building' | 'calibrating' | 'writing';
+  done: number;
+  total: number;
+}
+
+/** A deployment export: a zip of the model file and labels.txt. */
+export interface ExportedModelFile {
+  format: DeployFormatId;
+  /** Suggested download name of the zip. */
+  fileName: string;
+  bytes: Uint8Array;
+  /** The model file inside the zip (model_unquant.tflite, model.tflite, model.onnx) and its size. */
+  modelFileName: string;
+  modelBytes: number;
+  seconds: number;
+}
+
 export interface TrainCallbacks {
   onProgress(progress: Progress): void;
   onEpoch(logs: EpochLogs): void;
@@ -291,6 +312,8 @@ export interface EngineApi {
   /** Probabilities (in label order) for many images, embedded in batches; undecodable images are listed in `failed`. */
   predictBatch(images: Blob[]): Promise<BatchPrediction>;
   exportModel(modelName: string): Promise<ModelFilesPayload>;
+  /** The trained model as TFLite (float or quantized) or ONNX, zipped with labels.txt; throws with a reason for graph backbones. */
+  exportModelAs(format: DeployFormatId, modelName: string, onProgress?: (progress: ExportProgress) => void): Promise<ExportedModelFile>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
   /** `count` augmented versions of one sample as small JPEGs, drawn with the given seed. */
   previewAugmentation(sampleId: string, augmentation: AugmentSettings, count: number, seed: number): Promise<Blob[]>;

@@ -38,6 +38,9 @@ import type {
   IncomingFile,
   IncomingFrame,
   ModelFilesPayload,
+  DeployFormatId,
+  ExportedModelFile,
+  ExportProgress,
   OpenedProject,
   ProjectFileReading,
   ProjectFileSummary,
@@ -49,6 +52,7 @@ import type {
 import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend, withKernelFallback } from './backend';
 import { centerSquarePixels, dataUrlOf, decodeImage, frameAsJpeg, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
+import { exportDeployModel } from './exportFormats';
 import { projectStorage, readProjectFile, type NewSample, type SavedModel } from './projectStorage';
 
 const EMBED_BATCH = 8;
@@ -721,6 +725,26 @@ class Engine implements EngineApi {
       });
       const payload = { modelJson: files['model.json'], weights: files['weights.bin'], metadataJson: files['metadata.json'] };
       return Comlink.transfer(payload, [payload.weights.buffer as ArrayBuffer]);
+    });
+  }
+
+  exportModelAs(format: DeployFormatId, modelName: string, onProgress?: (progress: ExportProgress) => void): Promise<ExportedModelFile> {
+    return exclusive(async () => {
+      const trained = await this.restoredOrTrained();
+      const backbone = await this.loadBackbone(trained.backboneId);
+      const file = await exportDeployModel({
+        format,
+        modelName,
+        backbone,
+        head: trained.head,
+        labels: trained.labels,
+        fineTuned: trained.fineTuned && backbone.featureModel ? this.fineTunedParts(trained.fineTuned, backbone) : undefined,
+        sampleIds: [...this.samples.keys()],
+        pixelsOf: (id, size) => modelPixels(this.samples.get(id)!, size),
+        appVersion: APP_VERSION,
+        onProgress,
+      });
+      return Comlink.transfer(file, [file.bytes.buffer as ArrayBuffer]);
     });
   }
 
