@@ -52,7 +52,6 @@ import type {
 import { activate, backendDetail, deviceKey, measureBackends, useForcedBackend, withKernelFallback } from './backend';
 import { centerSquarePixels, dataUrlOf, decodeImage, frameAsJpeg, ImageRejected, modelPixels, previewOf, thumbnailOf } from './images';
 import { exclusive, yieldToEventLoop } from './scheduling';
-import { exportDeployModel } from './exportFormats';
 import { projectStorage, readProjectFile, type NewSample, type SavedModel } from './projectStorage';
 
 const EMBED_BATCH = 8;
@@ -732,6 +731,8 @@ class Engine implements EngineApi {
     return exclusive(async () => {
       const trained = await this.restoredOrTrained();
       const backbone = await this.loadBackbone(trained.backboneId);
+      // The writers (flatbuffers, protobuf) load on first use: most sessions never export.
+      const { exportDeployModel } = await import('./exportFormats');
       const file = await exportDeployModel({
         format,
         modelName,
