@@ -80,7 +80,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     id: 'tflite-quantized',
     label: 'TFLite (quantized)',
     files: ['model.tflite', 'labels.txt'],
-    loadedBy: 'LiteRT / TensorFlow Lite on phones and microcontroller-class boards: 8-bit, about a quarter of the float size',
+    loadedBy: 'LiteRT / TensorFlow Lite on phones, Raspberry Pi and Coral-class boards: 8-bit, about a third of the float size',
     snippetLanguage: 'python',
     snippet: (input) =>
       [
