@@ -258,8 +258,10 @@ useSession.subscribe((state, previous) => {
   if (state.explanation && (state.result !== previous.result || state.predictionImage !== previous.predictionImage)) clearExplanation();
 });
 
-/** Zips model.json, weights.bin and metadata.json on the page and saves `<project>-model.zip`. */
-/** Downloads the TF.js zip; resolves to its size in bytes, or null when it failed (the user was told). */
+/**
+ * Zips model.json, weights.bin and metadata.json on the page and saves `<project>-model.zip`;
+ * resolves to the zip's size in bytes, or null when it failed (the user was told).
+ */
 export async function downloadModel(): Promise<number | null> {
   const project = useProject.getState();
   useSession.setState({ busy: 'exporting' });
