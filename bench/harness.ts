@@ -5,12 +5,20 @@
 import * as Comlink from 'comlink';
 import { getBenchEngine } from '../src/engine/engine';
 import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS } from '../src/engine/api';
+import { modelPixels } from '../src/engine/images';
 // `npm run bench` workloads (window.benchmarks); tfjs for its baselines loads only when one runs.
 import './page/benchmarks';
 
 declare global {
   interface Window {
-    transferStudio: { engine: ReturnType<typeof getBenchEngine>; proxy: typeof Comlink.proxy };
+    transferStudio: {
+      engine: ReturnType<typeof getBenchEngine>;
+      proxy: typeof Comlink.proxy;
+      /** For bench:accuracy --export: the app's own crop and resize, and LiteRT.js and fflate (loaded on first use). */
+      modelPixels: typeof modelPixels;
+      litert: () => Promise<typeof import('@litertjs/core')>;
+      fflate: () => Promise<typeof import('fflate')>;
+    };
   }
 }
 
@@ -33,5 +41,5 @@ async function openBenchProject(): Promise<void> {
   await engine.openProject(id);
 }
 
-window.transferStudio = { engine: getBenchEngine(), proxy: Comlink.proxy };
+window.transferStudio = { engine: getBenchEngine(), proxy: Comlink.proxy, modelPixels, litert: () => import('@litertjs/core'), fflate: () => import('fflate') };
 void openBenchProject().then(() => (document.body.dataset.ready = 'true'));

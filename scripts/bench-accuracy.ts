@@ -8,9 +8,15 @@
  * kebab-case flag, e.g. --learning-rate 0.0005, --augment true --augment-views 4,
  * --fine-tune-layers 2, --early-stopping true, --augmentation '{"shear":{"enabled":true,"strength":0.3}}').
  * Files that cannot be decoded are skipped and counted.
+ *
+ * --export tflite-quantized (or tflite-float, onnx; comma-separated for several) also exports the
+ * trained model in that format in the worker, reports the file size and export time, and for the
+ * TFLite formats the validation accuracy of the file itself, run with LiteRT.js in the same page
+ * on the app's own crop and resize of each image.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { DEFAULT_BACKBONE_ID } from '../src/ml/backbones';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../src/ml/settings';
 import { openHarness, parseArgs } from './lib/harness';
@@ -25,6 +31,7 @@ const args = parseArgs<Record<string, string | boolean>>(process.argv.slice(2), 
   json: 'boolean',
   port: 'string',
   rebuild: 'boolean',
+  export: 'string',
   ...settingFlags,
 });
 
@@ -149,13 +156,16 @@ async function main() {
           imagesPerSecond: nTrain / embedSeconds,
           trainSeconds: (end - (marks.training ?? end)) / 1000,
           correct: Object.values(perClass).reduce((n, c) => n + c.correct, 0),
+          labels,
           perClass: Object.fromEntries(Object.entries(perClass).map(([k, v]) => [k, v.total ? v.correct / v.total : 0])),
         };
       },
       { backend, backboneId, train, validation, settings },
     );
+    const exports = typeof args.export === 'string' ? await exportFormats(harness, args.export.split(','), validation, result.labels) : [];
     const report = {
       dataset: root,
+      exports,
       accuracy: result.correct / result.nValidation,
       perClass: result.perClass,
       imagesPerSecond: result.imagesPerSecond,
@@ -169,7 +179,10 @@ async function main() {
       settings,
     };
     if (args.json) console.log(JSON.stringify(report, null, 2));
-    else printTable(report);
+    else {
+      printTable(report);
+      printExports(report.accuracy, exports);
+    }
   } finally {
     await harness.close();
   }
@@ -184,6 +197,92 @@ function printTable(r: { dataset: string; accuracy: number; perClass: Record<str
   );
   console.log(`\n| class | validation accuracy |\n|---|---|`);
   for (const [name, acc] of Object.entries(r.perClass)) console.log(`| ${name} | ${pct(acc)} |`);
+}
+
+const DEPLOY_FORMATS = ['tflite-float', 'tflite-quantized', 'onnx'] as const;
+type DeployFormat = (typeof DEPLOY_FORMATS)[number];
+
+interface ExportFigure {
+  format: DeployFormat;
+  modelFileName: string;
+  modelBytes: number;
+  exportSeconds: number;
+  /** Validation accuracy of the exported file in its runtime (TFLite formats; null for ONNX). */
+  accuracy: number | null;
+}
+
+/** Exports the trained model in each format and, for TFLite, measures the file's own validation accuracy with LiteRT.js. */
+async function exportFormats(harness: Awaited<ReturnType<typeof openHarness>>, formats: string[], validation: Record<string, string[]>, labels: string[]): Promise<ExportFigure[]> {
+  const unknown = formats.filter((f) => !(DEPLOY_FORMATS as readonly string[]).includes(f));
+  if (unknown.length > 0) throw new Error(`--export takes ${DEPLOY_FORMATS.join(', ')} (comma-separated); not ${unknown.join(', ')}`);
+  const wasmDir = join(dirname(createRequire(import.meta.url).resolve('@litertjs/core/package.json')), 'wasm');
+  await harness.page.route(`${harness.baseUrl}/__litert/**`, (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop()!;
+    return route.fulfill({ body: readFileSync(join(wasmDir, name)), contentType: name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
+  });
+  const figures: ExportFigure[] = [];
+  for (const format of formats as DeployFormat[]) {
+    log(`bench:accuracy: exporting ${format}…`);
+    figures.push(
+      await harness.page.evaluate(
+        async ({ format, validation, labels }) => {
+          const { engine, modelPixels, litert, fflate } = window.transferStudio;
+          const file = await engine.exportModelAs(format, 'bench');
+          const figure = { format, modelFileName: file.modelFileName, modelBytes: file.modelBytes, exportSeconds: file.seconds, accuracy: null as number | null };
+          if (format === 'onnx') return figure;
+          const model = (await fflate()).unzipSync(file.bytes)[file.modelFileName];
+          const rt = await litert();
+          if (!(globalThis as { liteRtLoaded?: boolean }).liteRtLoaded) {
+            await rt.loadLiteRt('/__litert/');
+            (globalThis as { liteRtLoaded?: boolean }).liteRtLoaded = true;
+          }
+          const compiled = await rt.loadAndCompile(model, { accelerator: 'wasm' });
+          const quantized = format === 'tflite-quantized';
+          let correct = 0;
+          let total = 0;
+          for (const [name, paths] of Object.entries(validation)) {
+            for (const path of paths) {
+              const blob = await (await fetch(`/__data/${path.split('/').map(encodeURIComponent).join('/')}`)).blob();
+              let rgba: Uint8ClampedArray;
+              try {
+                rgba = await modelPixels(blob, 224);
+              } catch {
+                continue;
+              }
+              const rgb = new Uint8Array((rgba.length / 4) * 3);
+              for (let p = 0, o = 0; p < rgba.length; p += 4) {
+                rgb[o++] = rgba[p];
+                rgb[o++] = rgba[p + 1];
+                rgb[o++] = rgba[p + 2];
+              }
+              const input = new rt.Tensor(quantized ? rgb : Float32Array.from(rgb, (v) => v / 127 - 1), [1, 224, 224, 3]);
+              const [output] = await compiled.run(input);
+              const scores = Array.from(await output.data());
+              input.delete();
+              output.delete();
+              total++;
+              if (labels[scores.indexOf(Math.max(...scores))] === name) correct++;
+            }
+          }
+          compiled.delete();
+          return { ...figure, accuracy: correct / total };
+        },
+        { format, validation, labels },
+      ),
+    );
+  }
+  return figures;
+}
+
+function printExports(floatAccuracy: number, figures: ExportFigure[]) {
+  if (figures.length === 0) return;
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  console.log(`\n| export | file | size | export s | accuracy of the file | app (float TF.js) | difference |\n|---|---|---|---|---|---|---|`);
+  for (const f of figures) {
+    const accuracy = f.accuracy === null ? '—' : pct(f.accuracy);
+    const drop = f.accuracy === null ? '—' : `${((f.accuracy - floatAccuracy) * 100).toFixed(1)} points`;
+    console.log(`| ${f.format} | ${f.modelFileName} | ${(f.modelBytes / 1024).toFixed(0)} KB | ${f.exportSeconds.toFixed(1)} | ${accuracy} | ${pct(floatAccuracy)} | ${drop} |`);
+  }
 }
 
 main().catch((error) => {

@@ -303,6 +303,27 @@ export interface ModelFilesPayload {
   metadataJson: string;
 }
 
+/** The deployment formats written in the worker (besides the TF.js zip): see engine/exportFormats.ts. */
+export type DeployFormatId = 'tflite-float' | 'tflite-quantized' | 'onnx';
+
+export interface ExportProgress {
+  stage: 'building' | 'calibrating' | 'writing';
+  done: number;
+  total: number;
+}
+
+/** A deployment export: a zip of the model file and labels.txt. */
+export interface ExportedModelFile {
+  format: DeployFormatId;
+  /** Suggested download name of the zip. */
+  fileName: string;
+  bytes: Uint8Array;
+  /** The model file inside the zip (model_unquant.tflite, model.tflite, model.onnx) and its size. */
+  modelFileName: string;
+  modelBytes: number;
+  seconds: number;
+}
+
 export interface TrainCallbacks {
   onProgress(progress: Progress): void;
   onEpoch(logs: EpochLogs): void;
@@ -357,6 +378,8 @@ export interface EngineApi {
   /** Stops the running explanation after its current batch, and any requested before this call. */
   cancelExplanations(): void;
   exportModel(modelName: string): Promise<ModelFilesPayload>;
+  /** The trained model as TFLite (float or quantized) or ONNX, zipped with labels.txt; throws with a reason for graph backbones. */
+  exportModelAs(format: DeployFormatId, modelName: string, onProgress?: (progress: ExportProgress) => void): Promise<ExportedModelFile>;
   /** `count` augmented versions of one sample as small JPEGs, drawn with the given seed. */
   previewAugmentation(sampleId: string, augmentation: AugmentSettings, count: number, seed: number): Promise<Blob[]>;
   /** Reads a model zip's files exported by this app as the start for runs with initialWeights 'imported'; throws naming what is wrong. */

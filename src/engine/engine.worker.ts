@@ -27,6 +27,8 @@ import type {
   ProjectDoc,
   ProjectEdits,
   DatasetExportRequest,
+  DeployFormatId,
+  ExportProgress,
   ProjectExportRequest,
   ProjectFileSummary,
   Progress,
@@ -128,6 +130,19 @@ const engine: BenchEngineApi = {
     operations.run('explanation', (signal) => exclusive(() => inference.explain(image, request, signal, onProgress))),
   cancelExplanations: () => operations.cancel('explanation'),
   exportModel: (modelName: string) => exclusive(() => inference.exportModel(modelName)),
+  exportModelAs: (format: DeployFormatId, modelName: string, onProgress?: (progress: ExportProgress) => void) =>
+    exclusive(() =>
+      inference.exportModelAs(format, modelName, {
+        // Calibration images for the quantized file: the project's own, read from storage.
+        sampleIds: projects.sampleIds(),
+        pixelsOf: async (id, size) => {
+          const [blob] = await projects.bytes([id]);
+          if (!blob) throw new Error('An image was removed while the model was being exported; export again.');
+          return modelPixels(blob, size);
+        },
+        onProgress,
+      }),
+    ),
   previewAugmentation: (sampleId: string, augmentation: AugmentSettings, count: number, seed: number) =>
     exclusive(async () => {
       const [sample] = await projects.bytes([sampleId]);

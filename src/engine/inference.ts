@@ -10,7 +10,7 @@ import { prefixModel, type TailSplit } from '../ml/fineTune';
 import { foldedForward, type FoldedForward } from '../ml/foldedBackbone';
 import { rgbaBatchToTensor } from '../ml/preprocess';
 import { DEFAULT_GRID, neutralValue, occlusionSaliency, regionName } from '../ml/saliency';
-import type { BatchPrediction, ClassProbability, Explanation, ExplainRequest, ModelFilesPayload } from './api';
+import type { BatchPrediction, ClassProbability, DeployFormatId, ExportedModelFile, ExportProgress, Explanation, ExplainRequest, ModelFilesPayload } from './api';
 import type { Backbones } from './backbones';
 import { embedBatch } from './embeddings';
 import { centerSquarePixels, modelPixels, previewOf } from './images';
@@ -132,11 +132,39 @@ export class Inference {
       labels: trained.labels,
       modelName,
       appVersion: APP_VERSION,
-      // The fine-tuned tail with a prefix on the backbone as loaded now (it may have been reloaded since training).
-      fineTuned: tuned && { prefix: tuned.prefix && prefixModel(backbone.featureModel!, tuned.cutLayer), tail: tuned.tail, trainableLayers: tuned.trainableLayers },
+      fineTuned: tuned && this.fineTunedParts(tuned, backbone),
     });
     const payload = { modelJson: files['model.json'], weights: files['weights.bin'], metadataJson: files['metadata.json'] };
     return Comlink.transfer(payload, [payload.weights.buffer as ArrayBuffer]);
+  }
+
+  /** The model as TFLite (float or quantized) or ONNX, zipped with labels.txt; quantization is calibrated on the project's images. */
+  async exportModelAs(
+    format: DeployFormatId,
+    modelName: string,
+    calibration: { sampleIds: string[]; pixelsOf: (id: string, size: number) => Promise<Uint8ClampedArray>; onProgress?: (progress: ExportProgress) => void },
+  ): Promise<ExportedModelFile> {
+    const { trained, backbone } = await this.ready();
+    // The writers (flatbuffers, protobuf) load on first use: most sessions never export.
+    const { exportDeployModel } = await import('./exportFormats');
+    const file = await exportDeployModel({
+      format,
+      modelName,
+      backbone,
+      head: trained.head,
+      labels: trained.labels,
+      fineTuned: trained.fineTuned && backbone.featureModel ? this.fineTunedParts(trained.fineTuned, backbone) : undefined,
+      sampleIds: calibration.sampleIds,
+      pixelsOf: calibration.pixelsOf,
+      appVersion: APP_VERSION,
+      onProgress: calibration.onProgress,
+    });
+    return Comlink.transfer(file, [file.bytes.buffer as ArrayBuffer]);
+  }
+
+  /** The fine-tuned tail with a prefix on the backbone as loaded now (it may have been reloaded since training). */
+  private fineTunedParts(tuned: TailSplit, backbone: LoadedBackbone) {
+    return { prefix: tuned.prefix && prefixModel(backbone.featureModel!, tuned.cutLayer), tail: tuned.tail, trainableLayers: tuned.trainableLayers };
   }
 
   async previewImage(image: Blob, maxSide: number): Promise<Blob> {

@@ -264,8 +264,11 @@ useSession.subscribe((state, previous) => {
   if (state.explanation && (state.result !== previous.result || state.predictionImage !== previous.predictionImage)) clearExplanation();
 });
 
-/** Zips model.json, weights.bin and metadata.json on the page and saves `<project>-model.zip`. */
-export async function downloadModel(): Promise<void> {
+/**
+ * Zips model.json, weights.bin and metadata.json on the page and saves `<project>-model.zip`;
+ * resolves to the zip's size in bytes, or null when it failed (the user was told).
+ */
+export async function downloadModel(): Promise<number | null> {
   const project = useProject.getState();
   useSession.setState({ busy: 'exporting' });
   try {
@@ -276,8 +279,10 @@ export async function downloadModel(): Promise<void> {
       'metadata.json': strToU8(files.metadataJson),
     });
     saveBlob(new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), `${slug(project.name)}-model.zip`);
+    return zip.length;
   } catch (error) {
     useSession.getState().notify('error', `The model could not be exported: ${messageOf(error)}`);
+    return null;
   } finally {
     useSession.setState({ busy: null });
   }

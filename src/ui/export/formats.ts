@@ -1,0 +1,138 @@
+/**
+ * The model download formats: ids, names, the files each zip holds and a short
+ * "Use your model" snippet with the right preprocessing. One list for every
+ * place that offers a download (the Preview panel, an export dialog).
+ */
+import type { DeployFormatId } from '../../engine/api';
+
+export type ExportFormatId = 'tfjs' | DeployFormatId;
+
+/** How the snippet should prepare an image: side length and pixel scaling of the backbone. */
+export interface SnippetInput {
+  size: number;
+  /** 'teachable-machine' is x / 127 − 1; 'unit' is x / 255. */
+  scaling: 'teachable-machine' | 'unit';
+}
+
+export interface ExportFormat {
+  id: ExportFormatId;
+  /** The option text: names the format. */
+  label: string;
+  /** What the zip holds. */
+  files: string[];
+  /** Who loads it, in a few words. */
+  loadedBy: string;
+  snippetLanguage: 'html' | 'python';
+  snippet(input: SnippetInput): string;
+}
+
+const floatScale = ({ scaling }: SnippetInput) => (scaling === 'unit' ? ' / 255.0' : ' / 127.0 - 1.0');
+
+/** Python: centre square crop and resize like the app (and Teachable Machine). */
+const pythonImage = ({ size }: SnippetInput) =>
+  `image = ImageOps.fit(Image.open("photo.jpg").convert("RGB"), (${size}, ${size}), Image.BILINEAR)  # centre crop + resize`;
+
+const LABELS_PY = 'labels = [line.rstrip("\\n").split(" ", 1)[1] for line in open("labels.txt")]';
+
+export const EXPORT_FORMATS: readonly ExportFormat[] = [
+  {
+    id: 'tfjs',
+    label: 'TensorFlow.js',
+    files: ['model.json', 'weights.bin', 'metadata.json'],
+    loadedBy: 'TensorFlow.js (tf.loadLayersModel) and the Teachable Machine image library in a web page',
+    snippetLanguage: 'html',
+    snippet: () =>
+      [
+        '<script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4/dist/tf.min.js"></script>',
+        '<script src="https://cdn.jsdelivr.net/npm/@teachablemachine/image@0.8/dist/teachablemachine-image.min.js"></script>',
+        '<script type="module">',
+        '  // Centre crop, resize and x / 127 - 1 happen inside predict().',
+        '  const model = await tmImage.load("my-model/model.json", "my-model/metadata.json");',
+        '  const predictions = await model.predict(document.querySelector("img"));',
+        '  console.log(predictions); // [{ className, probability }, …]',
+        '</script>',
+      ].join('\n'),
+  },
+  {
+    id: 'tflite-float',
+    label: 'TFLite (float)',
+    files: ['model_unquant.tflite', 'labels.txt'],
+    loadedBy: 'LiteRT / TensorFlow Lite on Android, iOS, Raspberry Pi and in Python (ai_edge_litert, tflite_runtime)',
+    snippetLanguage: 'python',
+    snippet: (input) =>
+      [
+        'import numpy as np',
+        'from PIL import Image, ImageOps',
+        'from ai_edge_litert.interpreter import Interpreter  # or: from tflite_runtime.interpreter import Interpreter',
+        '',
+        LABELS_PY,
+        'interpreter = Interpreter(model_path="model_unquant.tflite")',
+        'interpreter.allocate_tensors()',
+        pythonImage(input),
+        `x = np.asarray(image, dtype=np.float32)[None]${floatScale(input)}`,
+        'interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)',
+        'interpreter.invoke()',
+        'probabilities = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0]',
+        'print(labels[probabilities.argmax()], probabilities.max())',
+      ].join('\n'),
+  },
+  {
+    id: 'tflite-quantized',
+    label: 'TFLite (quantized)',
+    files: ['model.tflite', 'labels.txt'],
+    loadedBy: 'LiteRT / TensorFlow Lite on phones, Raspberry Pi and Coral-class boards: 8-bit, about a third of the float size',
+    snippetLanguage: 'python',
+    snippet: (input) =>
+      [
+        'import numpy as np',
+        'from PIL import Image, ImageOps',
+        'from ai_edge_litert.interpreter import Interpreter  # or: from tflite_runtime.interpreter import Interpreter',
+        '',
+        LABELS_PY,
+        'interpreter = Interpreter(model_path="model.tflite")',
+        'interpreter.allocate_tensors()',
+        pythonImage(input),
+        '# uint8 input: the raw pixels (x / 127 - 1 is built into the model).',
+        'x = np.asarray(image, dtype=np.uint8)[None]',
+        'interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)',
+        'interpreter.invoke()',
+        'output = interpreter.get_output_details()[0]',
+        'scale, zero_point = output["quantization"]  # 1/256 and 0',
+        'probabilities = (interpreter.get_tensor(output["index"])[0].astype(np.float32) - zero_point) * scale',
+        'print(labels[probabilities.argmax()], probabilities.max())',
+      ].join('\n'),
+  },
+  {
+    id: 'onnx',
+    label: 'ONNX',
+    files: ['model.onnx', 'labels.txt'],
+    loadedBy: 'ONNX Runtime in Python, C#, Java, C++, JavaScript and on mobile (opset 13)',
+    snippetLanguage: 'python',
+    snippet: (input) =>
+      [
+        'import numpy as np',
+        'import onnxruntime as ort',
+        'from PIL import Image, ImageOps',
+        '',
+        LABELS_PY,
+        'session = ort.InferenceSession("model.onnx")',
+        pythonImage(input),
+        `x = np.asarray(image, dtype=np.float32)[None]${floatScale(input)}  # NHWC, batch of any size`,
+        'probabilities = session.run(None, {"input": x})[0][0]',
+        'print(labels[probabilities.argmax()], probabilities.max())',
+      ].join('\n'),
+  },
+];
+
+export const DEFAULT_EXPORT_FORMAT: ExportFormatId = 'tfjs';
+
+export function exportFormat(id: ExportFormatId): ExportFormat {
+  return EXPORT_FORMATS.find((f) => f.id === id) ?? EXPORT_FORMATS[0];
+}
+
+/** Bytes as "612 KB" / "2.4 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
