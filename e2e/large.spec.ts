@@ -27,6 +27,8 @@ function largeProject(): Uint8Array {
 }
 
 test('a 2,000-image project imports with progress, scrolls without long tasks, is all stored, and exports and imports again without long tasks', async ({ page }) => {
+  // Two imports of 2,000 images, each embedded as it arrives (WASM, two cores).
+  test.setTimeout(15 * 60_000);
   const started = Date.now();
   const zip = largeProject();
   console.log(`generated 2,000 PNGs into a ${(zip.length / 1e6).toFixed(1)} MB project zip in ${Date.now() - started} ms`);
