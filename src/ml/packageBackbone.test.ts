@@ -52,7 +52,7 @@ describe.skipIf(!present)('MobileNet through @tensorflow-models/mobilenet', () =
       const embeddings = backbone.embed(images);
       expect(embeddings.shape).toEqual([2, 256]);
       const direct = tf.tidy(() => (graph.execute(images.div(255), spec.featureNode) as tf.Tensor).reshape([2, 256]));
-      expect(tf.max(tf.abs(embeddings.sub(direct))).dataSync()[0]).toBeLessThan(1e-4);
+      expect(tf.tidy(() => tf.max(tf.abs(embeddings.sub(direct))).dataSync()[0])).toBeLessThan(1e-4);
       tf.dispose([embeddings, direct]);
 
       const top = await backbone.imagenet!.topK(images, 3);
