@@ -8,6 +8,8 @@ export type { AugmentSettings, AugmentToggle, ClassWeightMode, EpochLogs, Initia
 export { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
 export { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneId, type BackboneSpec, type PixelScaling } from '../ml/backbones';
 import type { BackboneSpec } from '../ml/backbones';
+import type { BackboneComparison, BackboneSource, ClassImagenetView, CompareProgress, CompareRequest, ImagenetView } from './backboneTypes';
+export type * from './backboneTypes';
 
 export type { CustomChoice, CustomModelInfo, FeatureCandidate } from '../ml/customBackbone';
 
@@ -308,4 +310,14 @@ export interface EngineApi {
   importFromProjectFile(classIndex: number, start: number, count: number): Promise<ImportResult>;
   /** Forgets the file last read by readProjectZip. */
   discardProjectFile(): Promise<void>;
+  /** Where each catalog backbone loads from now (same-origin copy, public URL), or why it cannot. */
+  backboneSources(): Promise<BackboneSource[]>;
+  /** A test image's pretrained ImageNet top-3, as this backbone (or, lacking an ImageNet top, the package's V1 0.25) sees it. */
+  imagenetLabels(image: Blob, backboneId: string): Promise<ImagenetView>;
+  /** The most frequent ImageNet labels among these samples (a class's images). */
+  classImagenetLabels(sampleIds: string[], backboneId: string): Promise<ClassImagenetView>;
+  /** Trains the head on each backbone with the same split and seed; null when cancelled (see cancel()). */
+  compareBackbones(request: CompareRequest, onProgress: (progress: CompareProgress) => void): Promise<BackboneComparison | { refused: string } | null>;
+  /** Makes the compared head of this backbone the model in use; null when the engine no longer holds it. */
+  useComparedModel(backboneId: string, labels: string[]): Promise<TrainOutcome | null>;
 }

@@ -23,6 +23,11 @@ import { validationReportOf } from './report';
 import { prefixModel, type TailSplit } from '../ml/fineTune';
 import { foldedForward, type FoldedForward } from '../ml/foldedBackbone';
 import { trainHead } from '../ml/train';
+import { BACKBONES } from '../ml/backbones';
+import { fetchModelJson, resolveBackboneSources } from '../ml/backboneSources';
+import { compareBackbones, type ComparedModel } from './compareBackbones';
+import { ImagenetLabels } from './imagenetLabels';
+import type { BackboneComparison, BackboneSource, ClassImagenetView, CompareProgress, CompareRequest, ImagenetView } from './backboneTypes';
 import type {
   AcceptedSample,
   BatchPrediction,
@@ -83,6 +88,13 @@ class Engine implements EngineApi {
   /** Explanations are numbered as requested; those numbered up to `explanationsCancelled` stop (or never start). */
   private explanationsRequested = 0;
   private explanationsCancelled = 0;
+  /** Heads trained by the last Compare backbones, by backbone id ("Use this backbone"). */
+  private comparedModels = new Map<string, ComparedModel>();
+  /** ImageNet labels of images ("what the backbone sees"); its fallback labeller loads on first use. */
+  private readonly imagenet = new ImagenetLabels({
+    loadSideModel: (id) => loadBackbone(getBackbone(id), { localUrl: this.localUrlOf(getBackbone(id)) }),
+    pixels: (image, size) => modelPixels(image, size),
+  });
 
   start(options: EngineOptions): Promise<EngineStatus> {
     this.options ??= options;
@@ -741,6 +753,7 @@ class Engine implements EngineApi {
       this.samples.clear();
       this.embeddings.clear();
       this.augmentedViews = null;
+      this.discardComparedModels();
       this.replaceTrainedWithoutSaving(null);
       const opened = await this.storage.open(projectId);
       for (const [id, bytes] of opened.bytes) this.samples.set(id, bytes);
@@ -777,6 +790,71 @@ class Engine implements EngineApi {
   private requireTrained(): TrainedModel {
     if (!this.trained) throw new Error('There is no trained model yet: add images to two classes and press Train.');
     return this.trained;
+  }
+
+  async backboneSources(): Promise<BackboneSource[]> {
+    return resolveBackboneSources(BACKBONES, self.location.origin, this.options?.appBase ?? '/', fetchModelJson());
+  }
+
+  imagenetLabels(image: Blob, backboneId: string): Promise<ImagenetView> {
+    return exclusive(async () => this.imagenet.ofImage(await this.loadBackbone(backboneId), image));
+  }
+
+  classImagenetLabels(sampleIds: string[], backboneId: string): Promise<ClassImagenetView> {
+    return exclusive(async () => {
+      const images = sampleIds.flatMap((id) => this.samples.get(id) ?? []);
+      if (images.length === 0) throw new Error('This class has no images to label yet.');
+      return this.imagenet.ofClass(await this.loadBackbone(backboneId), images);
+    });
+  }
+
+  compareBackbones(request: CompareRequest, onProgress: (progress: CompareProgress) => void): Promise<BackboneComparison | { refused: string } | null> {
+    return exclusive(async () => {
+      const missing = request.classes.flatMap((c) => c.sampleIds).filter((id) => !this.samples.has(id));
+      if (missing.length > 0) return { refused: `${missing.length} images are no longer available; add them again.` };
+      this.cancelRequested = false;
+      const outcome = await compareBackbones(
+        {
+          loadBackbone: (id, progress) => this.loadBackbone(id, (p) => p.phase === 'loading-backbone' && progress(p.done / p.total)),
+          embedAll: (backbone, ids, progress) => this.embedAll(backbone, ids, (p) => progress(p.done, p.total)),
+          cachedEmbeddings: (backboneId, ids) => {
+            const cache = this.embeddings.get(backboneId)!;
+            const dims = getBackbone(backboneId).embeddingSize;
+            const matrix = new Float32Array(ids.length * dims);
+            ids.forEach((id, row) => matrix.set(cache.get(id)!, row * dims));
+            return matrix;
+          },
+          pixels: (id, size) => modelPixels(this.samples.get(id)!, size),
+          shouldStop: () => this.cancelRequested,
+          yieldBetweenBatches: yieldToEventLoop,
+          backend: tf.getBackend(),
+        },
+        request,
+        onProgress,
+      );
+      if (!outcome || 'refused' in outcome) return outcome;
+      this.discardComparedModels();
+      this.comparedModels = outcome.models;
+      return outcome.comparison;
+    });
+  }
+
+  /** Makes the head Compare backbones trained on this backbone the model in use (and saved); null when it is no longer held. */
+  useComparedModel(backboneId: string, labels: string[]): Promise<TrainOutcome | null> {
+    return exclusive(async () => {
+      const compared = this.comparedModels.get(backboneId);
+      if (!compared || compared.labels.join('\n') !== labels.join('\n')) return null;
+      // The model in use is disposed when replaced: hand the head over, do not share it.
+      this.comparedModels.delete(backboneId);
+      await this.loadBackbone(backboneId);
+      const saveProblem = await this.replaceTrained({ head: compared.head, labels: compared.labels, backboneId });
+      return saveProblem ? { ...compared.outcome, saveProblem } : compared.outcome;
+    });
+  }
+
+  private discardComparedModels(): void {
+    for (const m of this.comparedModels.values()) m.head.dispose();
+    this.comparedModels.clear();
   }
 
   async memory() {
