@@ -1,4 +1,5 @@
 import { BackbonePicker } from './ui/backbone/BackbonePicker';
+import { CompareBackbones } from './ui/backbone/CompareBackbones';
 import { ClassesPanel } from './ui/classes/ClassesPanel';
 import { PageDropZone } from './ui/classes/PageDropZone';
 import { Notices } from './ui/common/Notices';
@@ -22,6 +23,7 @@ export function App() {
         <EngineStatusLine />
         <ProjectsBar />
       </header>
+      <CompareBackbones />
       <Notices />
       <ImportProgress />
       <main className="app-main">

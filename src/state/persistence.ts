@@ -87,6 +87,7 @@ function currentDoc(id: string): ProjectDoc {
     settings: project.settings,
     revision: project.revision,
     training: trainingToSave(),
+    comparison: project.comparison,
     createdAt,
     updatedAt: Date.now(),
   };
@@ -224,7 +225,7 @@ async function showProject(doc: ProjectDoc, thumbnails: Map<string, string>, has
   }));
   createdAt = doc.createdAt;
   // Settings added since the project was saved take their defaults.
-  useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: { ...DEFAULT_TRAIN_SETTINGS, ...doc.settings }, revision: doc.revision });
+  useProject.setState({ name: doc.name, classes, backboneId: doc.backboneId, settings: { ...DEFAULT_TRAIN_SETTINGS, ...doc.settings }, revision: doc.revision, comparison: doc.comparison ?? null });
   const training = hasModel ? doc.training : null;
   savedTraining = training;
   useSession.setState({

@@ -34,6 +34,8 @@ export interface ProjectDoc {
   revision: number;
   /** The last training's report, shown again after a reload; the model itself (head and any fine-tuned tail) is in `heads`. */
   training: { result: TrainedOutcome; revision: number; backboneId: string } | null;
+  /** The last Compare backbones table (absent in projects saved before it existed). */
+  comparison?: import('../engine/backboneTypes').BackboneComparison | null;
   createdAt: number;
   updatedAt: number;
 }
