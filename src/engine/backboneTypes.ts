@@ -36,7 +36,7 @@ export interface ComparisonRow {
   accuracy: number | null;
   /** Per class, in the comparison's label order. */
   perClassAccuracy: number[];
-  /** Embedding time per image (one batch of up to 8 project images, after warm-up). */
+  /** Embedding time per image (one batch of up to 8 project images, timed after an untimed one). */
   embedMsPerImage: number | null;
   /** Backbone plus head parameters. */
   parameters: number | null;
