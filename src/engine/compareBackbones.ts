@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedBackbone } from '../ml/backbone';
-import { getBackbone } from '../ml/backbones';
+import type { BackboneSpec } from '../ml/backbones';
 import { rgbaBatchToTensor } from '../ml/preprocess';
 import type { TrainSettings } from '../ml/settings';
 import { stratifiedSplit, trainingProblem } from '../ml/split';
@@ -18,6 +18,8 @@ import type { TrainOutcome } from './api';
 
 /** What the comparison needs from the engine (its cache, loader and cancel flag). */
 export interface CompareHost {
+  /** The catalog entry of a backbone id. */
+  spec(id: string): BackboneSpec;
   loadBackbone(id: string, onProgress: (fraction: number) => void): Promise<LoadedBackbone>;
   /** Embeds (and caches) every sample not yet cached for this backbone; false when cancelled. */
   embedAll(backbone: LoadedBackbone, ids: string[], onProgress: (done: number, total: number) => void): Promise<boolean>;
@@ -79,7 +81,7 @@ export async function compareBackbones(
     return null;
   };
   for (const [i, id] of request.backboneIds.entries()) {
-    const spec = getBackbone(id);
+    const spec = host.spec(id);
     const report = (phase: CompareProgress['phase'], done: number, total: number) => onProgress({ index: i + 1, count, title: spec.title, phase, done, total });
     if (host.shouldStop()) return cancelled();
     const started = performance.now();
@@ -93,8 +95,7 @@ export async function compareBackbones(
     }
     const embedMsPerImage = await timeEmbedding(host, backbone, timingIds);
     if (!(await host.embedAll(backbone, ids, (done, total) => report('embedding', done, total)))) return cancelled();
-    const dims = spec.embeddingSize;
-    const embeddings = tf.tensor2d(host.cachedEmbeddings(id, ids), [ids.length, dims]);
+    const embeddings = tf.tensor2d(host.cachedEmbeddings(id, ids), [ids.length, spec.embeddingSize]);
     let result: TrainResult;
     try {
       report('training', 0, settings.epochs);

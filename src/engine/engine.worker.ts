@@ -815,6 +815,7 @@ class Engine implements EngineApi {
       this.cancelRequested = false;
       const outcome = await compareBackbones(
         {
+          spec: getBackbone,
           loadBackbone: (id, progress) => this.loadBackbone(id, (p) => p.phase === 'loading-backbone' && progress(p.done / p.total)),
           embedAll: (backbone, ids, progress) => this.embedAll(backbone, ids, (p) => progress(p.done, p.total)),
           cachedEmbeddings: (backboneId, ids) => {
