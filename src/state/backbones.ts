@@ -115,7 +115,7 @@ export function cancelComparison(): void {
 }
 
 /** Switches to a compared backbone with the head trained on it (or, if that is gone, trains one now). */
-export async function useComparedBackbone(backboneId: string): Promise<void> {
+export async function switchToComparedBackbone(backboneId: string): Promise<void> {
   const { comparison, classes } = useProject.getState();
   const filled = classes.filter((c) => c.samples.length > 0);
   // The held head fits only the classes and images it was trained on.

@@ -1,6 +1,6 @@
 import { BACKBONES } from '../../engine/api';
 import type { BackboneComparison } from '../../engine/api';
-import { cancelComparison, compareBackbones, useBackbones, useComparedBackbone } from '../../state/backbones';
+import { cancelComparison, compareBackbones, useBackbones, switchToComparedBackbone } from '../../state/backbones';
 import { useProject } from '../../state/project';
 import { useSession } from '../../state/session';
 import { ProgressBar } from '../common/ProgressBar';
@@ -95,7 +95,7 @@ function ComparisonTable({ comparison, current, disabled }: { comparison: Backbo
                 <button
                   type="button"
                   disabled={disabled || !!row.error || !BACKBONES.some((b) => b.id === row.backboneId)}
-                  onClick={() => void useComparedBackbone(row.backboneId)}
+                  onClick={() => void switchToComparedBackbone(row.backboneId)}
                 >
                   Use this backbone
                 </button>

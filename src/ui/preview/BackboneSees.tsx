@@ -10,9 +10,11 @@ export function BackboneSees() {
   const image = useSession((s) => s.predictionImage);
   const predictions = useSession((s) => s.predictions);
   const state = useBackbones((s) => s.imagenet);
+  // Asked again when the model moves to another backbone: the labels are that backbone's view.
+  const backboneId = useSession((s) => s.trainedBackboneId);
   useEffect(() => {
     if (image && predictions) void labelTestImage(image);
-  }, [image, predictions]);
+  }, [image, predictions, backboneId]);
   if (!image || !predictions || state?.image !== image) return null;
   const { view, error } = state;
   return (
