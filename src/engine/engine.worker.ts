@@ -24,7 +24,7 @@ import { prefixModel, type TailSplit } from '../ml/fineTune';
 import { foldedForward, type FoldedForward } from '../ml/foldedBackbone';
 import { trainHead } from '../ml/train';
 import { BACKBONES } from '../ml/backbones';
-import { fetchModelJson, resolveBackboneSources } from '../ml/backboneSources';
+import { cachedModelJson, fetchModelJson, resolveBackboneSources } from '../ml/backboneSources';
 import { compareBackbones, type ComparedModel } from './compareBackbones';
 import { ImagenetLabels } from './imagenetLabels';
 import type { BackboneComparison, BackboneSource, ClassImagenetView, CompareProgress, CompareRequest, ImagenetView } from './backboneTypes';
@@ -793,7 +793,9 @@ class Engine implements EngineApi {
   }
 
   async backboneSources(): Promise<BackboneSource[]> {
-    return resolveBackboneSources(BACKBONES, self.location.origin, this.options?.appBase ?? '/', fetchModelJson());
+    // Offline the network is not asked at all: what the service worker cached is what can load.
+    const probe = self.navigator.onLine || typeof caches === 'undefined' ? fetchModelJson() : cachedModelJson(caches);
+    return resolveBackboneSources(BACKBONES, self.location.origin, this.options?.appBase ?? '/', probe);
   }
 
   imagenetLabels(image: Blob, backboneId: string): Promise<ImagenetView> {

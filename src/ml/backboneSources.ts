@@ -36,6 +36,18 @@ export function fetchModelJson(timeoutMs = 8000, fetcher: typeof fetch = fetch):
   };
 }
 
+/**
+ * Offline, only what a cache holds can load: answers from the Cache API (the service
+ * worker's caches) without touching the network.
+ */
+export function cachedModelJson(storage: Pick<CacheStorage, 'match'>): ModelJsonProbe {
+  return async (url) => {
+    const response = await storage.match(url).catch(() => undefined);
+    if (!response) return 'offline, and not cached by an earlier visit';
+    return fetchModelJson(1000, async () => response)(url);
+  };
+}
+
 /** The model.json URL a spec's public copy is fetched from (TF-Hub needs its query suffix). */
 export function publicModelUrl(spec: BackboneSpec): string {
   return spec.publicUrl + (spec.publicUrlQuery ?? '');
