@@ -9,7 +9,7 @@ export function ProjectFiles() {
   const busy = useSession((s) => s.busy !== null);
   const empty = useProject((s) => s.classes.every((c) => c.samples.length === 0));
   return (
-    <div className="export">
+    <div className="project-files">
       <div className="row">
         <button type="button" disabled={busy} onClick={() => void exportProject()}>
           Export project
