@@ -38,7 +38,7 @@ export type TrainState =
   | { kind: 'trained'; text: string }
   | { kind: 'stale'; text: string };
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
 
 /** Why Train cannot run yet, as one short instruction; null when it can. */
 export function blockingReason(classes: ClassInfo[], validationSplit: number): string | null {

@@ -65,7 +65,7 @@ export function ExportDialog() {
             <h3 className="snippet-title" id="snippet-title">
               How to use it
             </h3>
-            <pre className="snippet" tabIndex={0} aria-labelledby="snippet-title">
+            <pre className="snippet" role="region" tabIndex={0} aria-labelledby="snippet-title">
               <code>{snippet}</code>
             </pre>
             <div className="row">
