@@ -68,7 +68,7 @@ export function PreviewStaleNotice() {
   if (!stale) return null;
   return (
     <p className="stale-notice">
-      {state.text.replace(/ Train again\..*$/, '')}. The preview still uses the previous model.{' '}
+      {state.text.replace(/\. Train again\..*$/, '')}. The preview still uses the previous model.{' '}
       <a href="#train-button" className="inline-link" onClick={(e) => {
         e.preventDefault();
         document.getElementById('train-button')?.focus();
