@@ -16,12 +16,15 @@
  * the largest N over the smallest. Photos come from --data (every image under
  * it, used in turn under unique names) or, by default, ../shared/datasets.
  */
-import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, expect as baseExpect, type BrowserContext, type Page } from '@playwright/test';
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { CHROMIUM_ARGS } from '../playwright.config';
+
+/** Imports of thousands of images take minutes: waits are bounded by the run, not by expect's 5 s default. */
+const expect = baseExpect.configure({ timeout: 60 * 60_000 });
 
 const CLASSES = 4;
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
