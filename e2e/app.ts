@@ -4,8 +4,37 @@ import type { FixtureFile } from './fixtures';
 
 export async function openApp(page: Page, backend?: string): Promise<void> {
   await page.goto(backend ? `/?backend=${backend}` : '/');
+  await showAdvanced(page);
   await expect(page.getByText(/^Backend: /)).toBeVisible({ timeout: 60_000 });
   if (backend) await expect(page.getByText(`Backend: ${backend}`)).toBeVisible();
+}
+
+/** Opens the Advanced panel (backbone, compute engine) when it is closed; the app remembers it open. */
+export async function showAdvanced(page: Page): Promise<void> {
+  const summary = page.getByText('Advanced: backbone and compute engine', { exact: true });
+  if (!(await summary.evaluate((s) => (s.parentElement as HTMLDetailsElement).open))) await summary.click();
+}
+
+/** Opens Settings, and its "More options" when asked. */
+export async function openSettings(page: Page, { more = false } = {}): Promise<void> {
+  const settings = page.locator('summary', { hasText: /^Settings$/ });
+  if (!(await settings.evaluate((s) => (s.parentElement as HTMLDetailsElement).open))) await settings.click();
+  const moreOptions = page.locator('summary', { hasText: /^More options$/ });
+  if (more && !(await moreOptions.evaluate((s) => (s.parentElement as HTMLDetailsElement).open))) await moreOptions.click();
+}
+
+/** Opens the results' Details (curves, confusion matrix, per-class figures). */
+export async function showDetails(page: Page): Promise<void> {
+  const summary = page.locator('summary', { hasText: /^Details$/ });
+  if (!(await summary.evaluate((s) => (s.parentElement as HTMLDetailsElement).open))) await summary.click();
+}
+
+/** `Export model…`, then `Download model` in its dialog, then closes the dialog (the download goes on). */
+export async function clickDownloadModel(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Export model…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export model' });
+  await dialog.getByRole('button', { name: 'Download model' }).click();
+  await dialog.getByRole('button', { name: 'Close' }).click();
 }
 
 export function classCard(page: Page, name: string) {

@@ -18,7 +18,8 @@ test('skips bad files with a message naming each, and imports every valid one of
     { name: 'drawing.svg', mimeType: 'image/svg+xml', buffer: SVG },
     { name: 'huge.png', mimeType: 'image/png', buffer: hugePng(join('e2e', '.fixtures')) },
   ]);
-  const messages = page.getByRole('region', { name: 'Messages' });
+  // Messages about skipped files show on the card that received them.
+  const messages = classCard(page, 'Class 1');
   await expect(messages.getByText(/^Skipped "notes\.txt": not an image/)).toBeVisible({ timeout: 120_000 });
   await expect(messages.getByText(/^Skipped "corrupt\.jpg": the JPEG file could not be decoded/)).toBeVisible();
   await expect(messages.getByText(/^Skipped "cut-short\.jpg": the JPEG file is truncated/)).toBeVisible();

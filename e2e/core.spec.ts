@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { unzipSync, strFromU8 } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { addImages, dropFolders, expectCount, openApp, predictImage, renameClass, train, type ShownPrediction } from './app';
+import { addImages, clickDownloadModel, dropFolders, expectCount, openApp, predictImage, renameClass, type ShownPrediction, train } from './app';
 import { heldOut, trainingSet, type FixtureFile } from './fixtures';
 
 const require = createRequire(import.meta.url);
@@ -42,7 +42,7 @@ for (const backend of ['measured', 'webgpu', 'webgl'] as const) {
     }
 
     const downloadPromise = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Download model' }).click();
+    await clickDownloadModel(page);
     const download = await downloadPromise;
     expect(download.suggestedFilename()).toBe('my-project-model.zip');
     const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { unzipSync, strFromU8 } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { tinyResNetModel } from '../src/ml/testing';
-import { addImages, expectCount, openApp, predictImage, renameClass, train } from './app';
+import { addImages, clickDownloadModel, expectCount, openApp, openSettings, predictImage, renameClass, train } from './app';
 import { heldOut, trainingSet, type FixtureFile } from './fixtures';
 import { downloadZip, importProjectZip, waitUntilSaved } from './projects';
 
@@ -54,7 +54,7 @@ test('a custom ResNet-style backbone dropped as files lists its layers, trains o
   await addImages(page, 'Checks', trainingSet('checks', 10));
   await expectCount(page, 'Stripes', 10);
   await expectCount(page, 'Checks', 10);
-  await page.getByText('Settings', { exact: true }).click();
+  await openSettings(page, { more: true });
   await page.getByLabel('Epochs', { exact: true }).fill('30');
   await train(page);
   await expect(page.getByText(/^Validation accuracy: /)).toBeVisible();
@@ -66,7 +66,7 @@ test('a custom ResNet-style backbone dropped as files lists its layers, trains o
   }
 
   const downloadPromise = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Download model' }).click();
+  await clickDownloadModel(page);
   const zip = unzipSync(new Uint8Array(readFileSync(await (await downloadPromise).path())));
   const metadata = JSON.parse(strFromU8(zip['metadata.json']));
   expect(metadata.imageSize).toBe(32);

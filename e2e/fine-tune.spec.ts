@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { unzipSync, strFromU8 } from 'fflate';
 import { readFileSync } from 'node:fs';
-import { addImages, expectCount, openApp, predictImage, renameClass, train } from './app';
+import { addImages, clickDownloadModel, expectCount, openApp, openSettings, predictImage, renameClass, train } from './app';
 import { heldOut, trainingSet } from './fixtures';
 import { downloadZip, storedModels, waitUntilSaved } from './projects';
 
@@ -16,7 +16,7 @@ async function trainFineTuned(page: Page, backend: string, epochs: number, perCl
   await addImages(page, 'Checks', trainingSet('checks', perClass));
   await expectCount(page, 'Stripes', perClass);
   await expectCount(page, 'Checks', perClass);
-  await page.getByText('Settings', { exact: true }).click();
+  await openSettings(page, { more: true });
   await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
   await page.getByLabel('Fine-tune last layers').fill('2');
   await train(page);
@@ -38,7 +38,7 @@ test('fine-tunes the last 2 backbone layers on WebGL, predicts held-out images a
   await fineTuneTwoLayers(page, 'webgl', 12);
   await expect(page.getByText(/no gradient kernel/)).toHaveCount(0);
   const downloadPromise = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Download model' }).click();
+  await clickDownloadModel(page);
   const zip = unzipSync(new Uint8Array(readFileSync(await (await downloadPromise).path())));
   const modelJson = JSON.parse(strFromU8(zip['model.json']));
   const layerNames: string[] = modelJson.modelTopology.config.layers.map((l: { name: string }) => l.name);
@@ -76,7 +76,7 @@ test('a fine-tuned model is saved with the project: after a reload it is ready, 
   await expect(page.getByText(/will not be kept after a reload/)).toHaveCount(0);
   const probe = heldOut('stripes', 1)[0];
   const before = await predictImage(page, probe);
-  const exportBefore = await downloadZip(page, () => page.getByRole('button', { name: 'Download model' }).click());
+  const exportBefore = await downloadZip(page, () => clickDownloadModel(page));
   await waitUntilSaved(page);
   const [stored] = await storedModels(page);
   expect(stored.labels).toEqual(['Stripes', 'Checks']);
@@ -90,7 +90,7 @@ test('a fine-tuned model is saved with the project: after a reload it is ready, 
   await expect(page.getByText(FINE_TUNED_NOTE)).toBeVisible();
   await expect(page.getByLabel('Test image')).toBeEnabled();
   // Continuing from the current model is refused for fine-tuned models, after a reload as before it.
-  await page.getByText('Settings', { exact: true }).click();
+  await openSettings(page, { more: true });
   await page.getByRole('combobox', { name: 'Start from' }).selectOption({ label: 'The current model (continue training)' });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const refusal = page.getByRole('alert').filter({ hasText: 'The current model has fine-tuned backbone layers; continuing from it is not supported.' });
@@ -100,7 +100,7 @@ test('a fine-tuned model is saved with the project: after a reload it is ready, 
   const after = await predictImage(page, probe);
   expect(after.map((p) => p.label)).toEqual(before.map((p) => p.label));
   after.forEach((p, i) => expect(Math.abs(p.probability - before[i].probability)).toBeLessThan(1e-5));
-  const exportAfter = await downloadZip(page, () => page.getByRole('button', { name: 'Download model' }).click());
+  const exportAfter = await downloadZip(page, () => clickDownloadModel(page));
   expect(strFromU8(exportAfter.files['model.json'])).toBe(strFromU8(exportBefore.files['model.json']));
   expect(Buffer.from(exportAfter.files['weights.bin']).equals(Buffer.from(exportBefore.files['weights.bin']))).toBe(true);
   expect(JSON.parse(strFromU8(exportAfter.files['metadata.json'])).transferStudio).toEqual({

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { addImages, expectCount, openApp, predictImage, renameClass, train } from './app';
+import { addImages, clickDownloadModel, expectCount, openApp, predictImage, renameClass, train } from './app';
 import { heldOut, trainingSet } from './fixtures';
-import { downloadZip, waitUntilSaved } from './projects';
+import { downloadZip, openProjectsPanel, waitUntilSaved } from './projects';
 
 test('after one visit the app starts, trains, predicts and exports with the network off', async ({ page, context }) => {
   await openApp(page, 'wasm');
@@ -32,9 +32,9 @@ test('after one visit the app starts, trains, predicts and exports with the netw
   const [top] = await predictImage(page, heldOut('checks', 1)[0]);
   expect(top.label).toBe('Checks');
 
-  const model = await downloadZip(page, () => page.getByRole('button', { name: 'Download model' }).click());
+  const model = await downloadZip(page, () => clickDownloadModel(page));
   expect(Object.keys(model.files).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
-  const project = await downloadZip(page, () => page.getByRole('button', { name: 'Export project' }).click());
+  const project = await downloadZip(page, async () => (await openProjectsPanel(page)).getByRole('button', { name: 'Export project' }).click());
   expect(Object.keys(project.files)).toHaveLength(13);
   expect(reachedNetwork, 'requests that bypassed the service worker cache').toEqual([]);
 });

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { strFromU8, strToU8, zipSync } from 'fflate';
-import { addImages, expectCount, openApp, predictImage, renameClass, train } from './app';
+import { addImages, expectCount, openApp, openSettings, predictImage, renameClass, train } from './app';
 import { heldOut, scenePng, trainingSet } from './fixtures';
 import { downloadZip, importProjectZip, openProjectsPanel, storedCounts, thumbnailsOf, waitUntilSaved } from './projects';
 
@@ -24,7 +24,7 @@ test('a project survives a reload: classes, counts, thumbnails, settings and the
   await expectCount(page, 'Stripes', 6);
   await expectCount(page, 'Checks', 6);
   await expect(page.getByRole('region', { name: /^Class \d$/ })).toHaveCount(0);
-  await page.locator('summary', { hasText: /^Settings$/ }).click();
+  await openSettings(page, { more: true });
   await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('12');
   expect([await thumbnailsOf(page, 'Stripes'), await thumbnailsOf(page, 'Checks')]).toEqual(thumbsBefore);
   await expect(page.getByText(/^Trained in /)).toBeVisible();
@@ -84,7 +84,7 @@ test('project zip round trip keeps classes, settings and the exact bytes', async
   await addImages(page, 'Checks', checks);
   await expectCount(page, 'Checks', 3);
 
-  const exported = await downloadZip(page, () => page.getByRole('button', { name: 'Export project' }).click());
+  const exported = await downloadZip(page, async () => (await openProjectsPanel(page)).getByRole('button', { name: 'Export project' }).click());
   expect(exported.download.suggestedFilename()).toBe('my-project.transfer-studio.zip');
   const json = JSON.parse(strFromU8(exported.files['project.json']));
   expect(json).toMatchObject({ format: 'transfer-studio-project', version: 1, name: 'My project', backboneId: 'mobilenet_v2_035_224' });
@@ -105,7 +105,7 @@ test('project zip round trip keeps classes, settings and the exact bytes', async
   await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('33');
   expect(await storedCounts(page)).toMatchObject({ projects: 2, samples: 12 });
 
-  const again = await downloadZip(page, () => page.getByRole('button', { name: 'Export project' }).click());
+  const again = await downloadZip(page, async () => (await openProjectsPanel(page)).getByRole('button', { name: 'Export project' }).click());
   expect(JSON.parse(strFromU8(again.files['project.json']))).toEqual(json);
   for (const [path, bytes] of Object.entries(exported.files)) expect(Buffer.from(again.files[path]).equals(Buffer.from(bytes))).toBe(true);
 });
@@ -164,14 +164,14 @@ test('dataset export is an ImageFolder zip with the original bytes, flat or spli
   await addImages(page, 'Checks', files.Checks);
   await expectCount(page, 'Checks', 5);
 
-  const flat = await downloadZip(page, () => page.getByRole('button', { name: 'Export dataset' }).click());
+  const flat = await downloadZip(page, async () => (await openProjectsPanel(page)).getByRole('button', { name: 'Export dataset' }).click());
   expect(flat.download.suggestedFilename()).toBe('my-project-dataset.zip');
   const expected = Object.entries(files).flatMap(([cls, list]) => list.map((f) => [`${cls}/${f.name}`, f.buffer] as const));
   expect(Object.keys(flat.files).sort()).toEqual(expected.map(([path]) => path).sort());
   for (const [path, bytes] of expected) expect(Buffer.from(flat.files[path]).equals(bytes), path).toBe(true);
 
   await page.getByLabel('Split into train/ and validation/').check();
-  const split = await downloadZip(page, () => page.getByRole('button', { name: 'Export dataset' }).click());
+  const split = await downloadZip(page, async () => (await openProjectsPanel(page)).getByRole('button', { name: 'Export dataset' }).click());
   const paths = Object.keys(split.files);
   expect(paths).toHaveLength(10);
   for (const [path, bytes] of expected) {
@@ -194,6 +194,6 @@ function patchDeclaredSize(zip: Uint8Array, entry: string, size: number): void {
 }
 
 async function setEpochs(page: Page, epochs: number): Promise<void> {
-  await page.locator('summary', { hasText: /^Settings$/ }).click();
+  await openSettings(page, { more: true });
   await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
 }

@@ -1,10 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
-import { addImages, classCard, expectCount, openApp, renameClass, train } from './app';
+import { addImages, classCard, clickDownloadModel, expectCount, openApp, openSettings as openAllSettings, renameClass, showDetails, train } from './app';
 import { readFileSync } from 'node:fs';
 import { trainingSet } from './fixtures';
 
 async function openSettings(page: Page) {
-  await page.getByText('Settings', { exact: true }).click();
+  await openAllSettings(page, { more: true });
 }
 
 async function numberCell(page: Page, table: string, row: string, column: number): Promise<number> {
@@ -27,6 +27,7 @@ test('evaluation views: per-class metrics, confusion matrix, live curves and a g
   await page.getByLabel('Validation split (%)').fill('50');
   await train(page);
   await expect(page.getByText(/^Validation accuracy: /)).toContainText('on 12 held-out images');
+  await showDetails(page);
 
   // Curves drawn with uPlot, one point per epoch for train and validation.
   await expect(page.getByRole('figure', { name: 'Loss per epoch' })).toHaveAttribute('data-epochs', '20');
@@ -63,7 +64,7 @@ test('evaluation views: per-class metrics, confusion matrix, live curves and a g
     await expect(gallery.getByRole('listitem')).toHaveCount(mistakes - 2);
     await expect(page.getByRole('img', { name: deletedName })).toHaveCount(0);
   }
-  await expect(page.getByText('The classes have changed since: train again to include them.', { exact: false })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Training status' })).toHaveText(/^Out of date: .*Train again\.$/);
 });
 
 test('augmentation: a preview strip of one sample, then training on K augmented views per training image', async ({ page }) => {
@@ -100,7 +101,7 @@ test('weight initialisation: continue from the current model or an imported zip;
   await page.getByLabel('Epochs', { exact: true }).fill('10');
   await train(page);
   const downloadPromise = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Download model' }).click();
+  await clickDownloadModel(page);
   const zipPath = await (await downloadPromise).path();
 
   await page.getByLabel('Epochs', { exact: true }).fill('1');

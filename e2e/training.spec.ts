@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { strFromU8, unzipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
-import { addImages, expectCount, openApp, predictImage, train } from './app';
+import { addImages, clickDownloadModel, expectCount, openApp, openSettings, predictImage, train } from './app';
 import { heldOut, trainingSet } from './fixtures';
 
 // These flows do not depend on the backend; WASM is the fast one on this machine.
@@ -14,7 +14,7 @@ test.beforeEach(async ({ page }) => {
 });
 
 test('Cancel training stops the run and leaves the app usable', async ({ page }) => {
-  await page.locator('summary', { hasText: /^Settings$/ }).click();
+  await openSettings(page, { more: true });
   await page.getByLabel('Epochs', { exact: true }).fill('5000');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByRole('progressbar', { name: 'Training' })).toBeVisible({ timeout: 60_000 });
@@ -41,7 +41,7 @@ for (const backbone of ['mobilenet_v1_025_224', 'mobilenet_v2_050_96'] as const)
     expect(top.label).toBe('Class 1');
 
     const downloadPromise = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Download model' }).click();
+    await clickDownloadModel(page);
     const zip = unzipSync(new Uint8Array(readFileSync(await (await downloadPromise).path())));
     const metadata = JSON.parse(strFromU8(zip['metadata.json']));
     const model = JSON.parse(strFromU8(zip['model.json']));

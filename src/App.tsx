@@ -1,26 +1,28 @@
-import { BackbonePicker } from './ui/backbone/BackbonePicker';
 import { ClassesPanel } from './ui/classes/ClassesPanel';
 import { PageDropZone } from './ui/classes/PageDropZone';
 import { Notices } from './ui/common/Notices';
-import { DownloadModel } from './ui/export/DownloadModel';
+import { ExportDialog } from './ui/export/ExportDialog';
+import { PreviewStaleNotice, SkipLinks, StepBar, UndoToast } from './ui/guide/Guide';
 import { TestImage } from './ui/preview/TestImage';
 import { LivePreview } from './ui/preview/LivePreview';
-import { EngineStatusLine } from './ui/training/EngineStatusLine';
 import { TrainPanel } from './ui/training/TrainPanel';
 import { ProjectName } from './ui/classes/ProjectName';
 import { ImportProgress } from './ui/projects/ImportProgress';
-import { ProjectFiles } from './ui/projects/ProjectFiles';
 import { ProjectsBar } from './ui/projects/ProjectsBar';
 import { RecoveryNotice } from './ui/projects/RecoveryNotice';
 
+/**
+ * Three numbered steps, Collect → Train → Try it, with Export as the last
+ * action. The header holds only the project; the expert's tools (backbone,
+ * compute engine, settings beyond the basics, result details) are one click away.
+ */
 export function App() {
   return (
     <PageDropZone>
+      <SkipLinks />
       <header className="app-header">
         <h1>Transfer Studio</h1>
         <ProjectName />
-        <BackbonePicker />
-        <EngineStatusLine />
         <ProjectsBar />
       </header>
       <RecoveryNotice />
@@ -29,15 +31,19 @@ export function App() {
       <main className="app-main">
         <ClassesPanel />
         <TrainPanel />
-        <section className="panel" aria-labelledby="preview-title">
-          <h2 id="preview-title">Preview</h2>
+        <section className="panel step" id="step-try" tabIndex={-1} aria-labelledby="preview-title">
+          <h2 id="preview-title">
+            <span className="step-number" aria-hidden="true">3</span> Try it
+          </h2>
+          <PreviewStaleNotice />
           <TestImage />
           <LivePreview />
-          <DownloadModel />
-          <ProjectFiles />
+          <ExportDialog />
         </section>
       </main>
       <footer className="app-footer">Everything runs in this browser tab. Your images never leave your device.</footer>
+      <UndoToast />
+      <StepBar />
     </PageDropZone>
   );
 }

@@ -88,7 +88,7 @@ export function endImport(): void {
 async function importGroups(groups: { classId: string; files: File[] }[]): Promise<void> {
   const session = useSession.getState();
   beginImport(groups.reduce((sum, g) => sum + g.files.length, 0));
-  const rejected: string[] = [];
+  const rejected: { classId: string; text: string }[] = [];
   try {
     for (const { classId, files } of groups) {
       for (let start = 0; start < files.length && !importCancelled; start += IMPORT_CHUNK) {
@@ -100,7 +100,7 @@ async function importGroups(groups: { classId: string; files: File[] }[]): Promi
         primeThumbnails(result.accepted);
         const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name }));
         useProject.getState().addSamples(classId, samples);
-        rejected.push(...result.rejected.map((r) => `Skipped "${r.name}": ${r.reason.replace(/\.+$/, "")}.`));
+        rejected.push(...result.rejected.map((r) => ({ classId, text: `Skipped "${r.name}": ${r.reason.replace(/\.+$/, "")}.` })));
         useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + chunk.length } }));
         if (result.storageProblem) throw new Error(result.storageProblem);
       }
@@ -111,7 +111,7 @@ async function importGroups(groups: { classId: string; files: File[] }[]): Promi
   } finally {
     endImport();
   }
-  for (const text of rejected) session.notify('warning', text);
+  for (const { classId, text } of rejected) session.notify('warning', text, { classId });
 }
 
 async function toIncoming(file: File): Promise<IncomingFile> {
@@ -179,7 +179,7 @@ export async function train(): Promise<void> {
       }),
     );
     finished = true;
-    if (outcome.status === 'refused') session.notify('error', outcome.message);
+    if (outcome.status === 'refused') session.notify('error', outcome.message, { cause: 'train' });
     else if (outcome.status === 'cancelled') session.notify('info', 'Training cancelled. The previous model, if any, is still in use.');
     else {
       if (outcome.saveProblem) session.notify('warning', `The model is ready to use, but it will not be kept after a reload: ${outcome.saveProblem}`);

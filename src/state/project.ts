@@ -32,6 +32,10 @@ interface ProjectState {
   classNamed(name: string): string;
   addSamples(classId: string, samples: Sample[]): void;
   removeSample(classId: string, sampleId: string): Sample | undefined;
+  /** Puts deleted samples back where they were (undo). */
+  restoreSample(classId: string, sample: Sample, index: number): void;
+  /** Puts a deleted class back at its place (undo). */
+  restoreClass(info: ClassInfo, index: number): void;
   setBackbone(id: string): void;
   setSettings(patch: Partial<TrainSettings>): void;
   customBackbone: CustomBackboneChoice | null;
@@ -88,6 +92,13 @@ export const useProject = create<ProjectState>()((set, get) => ({
     }));
     return removed;
   },
+  restoreSample: (classId, sample, index) =>
+    set((s) => ({
+      classes: s.classes.map((c) => (c.id === classId ? { ...c, samples: [...c.samples.slice(0, index), sample, ...c.samples.slice(index)] } : c)),
+      revision: s.revision + 1,
+    })),
+  restoreClass: (info, index) =>
+    set((s) => ({ classes: [...s.classes.slice(0, index), info, ...s.classes.slice(index)], revision: s.revision + 1 })),
   setBackbone: (backboneId) => set((s) => ({ backboneId, revision: s.revision + 1 })),
   setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
   customBackbone: null,

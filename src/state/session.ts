@@ -6,6 +6,10 @@ export interface Notice {
   id: number;
   kind: 'error' | 'warning' | 'info';
   text: string;
+  /** The class card the message is about (skipped files); shown there instead of at the top. */
+  classId?: string;
+  /** 'train': a refused run, cleared when the project changes. */
+  cause?: 'train';
 }
 
 /** "Why this class?" for the test image: one class's occlusion heatmap, being computed, shown or failed. */
@@ -61,7 +65,7 @@ interface SessionState {
   /** The custom model loaded in the engine, with its layers to pick a feature layer from. */
   customModel: { modelId: string; title: string; info: CustomModelInfo } | null;
   customModelLoading: boolean;
-  notify(kind: Notice['kind'], text: string): void;
+  notify(kind: Notice['kind'], text: string, about?: Pick<Notice, 'classId' | 'cause'>): void;
   dismiss(id: number): void;
 }
 
@@ -92,6 +96,6 @@ export const useSession = create<SessionState>()((set) => ({
   importedModel: null,
   customModel: null,
   customModelLoading: false,
-  notify: (kind, text) => set((s) => ({ notices: [...s.notices, { id: ++noticeId, kind, text }] })),
+  notify: (kind, text, about) => set((s) => ({ notices: [...s.notices, { id: ++noticeId, kind, text, ...about }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
 }));

@@ -2,7 +2,9 @@ import { useSession } from '../../state/session';
 
 /** Messages about skipped files, refused training runs and errors; each can be dismissed. */
 export function Notices() {
-  const notices = useSession((s) => s.notices);
+  const all = useSession((s) => s.notices);
+  // Messages about one class's files show on its card.
+  const notices = all.filter((n) => n.classId === undefined);
   const dismiss = useSession((s) => s.dismiss);
   if (notices.length === 0) return null;
   return (

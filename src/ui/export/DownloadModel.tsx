@@ -4,7 +4,7 @@ import { downloadModelAs, type DownloadedModel } from '../../state/modelExport';
 import { useProject } from '../../state/project';
 import { useSession } from '../../state/session';
 import { ProgressBar } from '../common/ProgressBar';
-import { DEFAULT_EXPORT_FORMAT, EXPORT_FORMATS, exportFormat, formatBytes, type ExportFormatId } from './formats';
+import { EXPORT_FORMATS, exportFormat, formatBytes, type ExportFormatId } from './formats';
 
 const STAGE_TEXT: Record<ExportProgress['stage'], string> = {
   building: 'Folding batch norm into the convolutions…',
@@ -13,16 +13,15 @@ const STAGE_TEXT: Record<ExportProgress['stage'], string> = {
 };
 
 interface Props {
-  /** Hide the "Use your model" snippet (e.g. where a dialog shows it elsewhere). */
-  showSnippet?: boolean;
+  formatId: ExportFormatId;
+  onFormatChange(formatId: ExportFormatId): void;
 }
 
-/** Download model in the chosen format, with how to use the file and how big it came out. */
-export function DownloadModel({ showSnippet = true }: Props) {
+/** The `Export format` list and `Download model` for it, with export progress and how big the file came out. */
+export function DownloadModel({ formatId, onFormatChange }: Props) {
   const trained = useSession((s) => s.result !== null);
   const busy = useSession((s) => s.busy);
   const backboneId = useProject((s) => s.backboneId);
-  const [formatId, setFormatId] = useState<ExportFormatId>(DEFAULT_EXPORT_FORMAT);
   const [progress, setProgress] = useState<ExportProgress | null>(null);
   const [saved, setSaved] = useState<(DownloadedModel & { format: ExportFormatId }) | null>(null);
   const selectId = useId();
@@ -50,7 +49,7 @@ export function DownloadModel({ showSnippet = true }: Props) {
     <div className="export">
       <div className="export-row">
         <label htmlFor={selectId}>Export format</label>
-        <select id={selectId} value={formatId} disabled={exporting} onChange={(e) => { setFormatId(e.target.value as ExportFormatId); setSaved(null); }}>
+        <select id={selectId} value={formatId} disabled={exporting} onChange={(e) => { onFormatChange(e.target.value as ExportFormatId); setSaved(null); }}>
           {EXPORT_FORMATS.map((f) => (
             <option key={f.id} value={f.id}>
               {f.label}
@@ -66,8 +65,8 @@ export function DownloadModel({ showSnippet = true }: Props) {
           {refusal}
         </p>
       ) : (
-        <p className="hint">
-          A zip with {format.files.join(', ')}: for {format.loadedBy}.
+        <p className="hint" id="export-explanation">
+          {format.explanation} It loads in {format.loadedBy}.
         </p>
       )}
       {progress && (
@@ -83,14 +82,6 @@ export function DownloadModel({ showSnippet = true }: Props) {
           {saved.modelFileName}: {formatBytes(saved.modelBytes)}
           {saved.format === 'tfjs' ? '' : ` (zip ${formatBytes(saved.zipBytes)})`}, made in {saved.seconds.toFixed(1)} s
         </p>
-      )}
-      {showSnippet && (
-        <details className="export-snippet">
-          <summary>Use your model</summary>
-          <pre>
-            <code>{format.snippet({ size: backbone?.inputSize ?? 224, scaling: backbone?.scaling ?? 'teachable-machine' })}</code>
-          </pre>
-        </details>
       )}
     </div>
   );

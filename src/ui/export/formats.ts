@@ -22,6 +22,8 @@ export interface ExportFormat {
   files: string[];
   /** Who loads it, in a few words. */
   loadedBy: string;
+  /** What the files are, in one or two plain sentences. */
+  explanation: string;
   snippetLanguage: 'html' | 'python';
   snippet(input: SnippetInput): string;
 }
@@ -40,16 +42,33 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     label: 'TensorFlow.js',
     files: ['model.json', 'weights.bin', 'metadata.json'],
     loadedBy: 'TensorFlow.js (tf.loadLayersModel) and the Teachable Machine image library in a web page',
+    explanation:
+      'A zip with three files: model.json (the model’s layers), weights.bin (what it learned) and metadata.json (your class names and the image size). Unzip it next to a web page and load it with TensorFlow.js or Teachable Machine’s library.',
     snippetLanguage: 'html',
-    snippet: () =>
+    snippet: ({ size, scaling }) =>
       [
+        '<!-- Unzip the download into my-model/ next to this page. -->',
         '<script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4/dist/tf.min.js"></script>',
+        '<script type="module">',
+        '  const model = await tf.loadLayersModel("my-model/model.json");',
+        '  const { labels } = await (await fetch("my-model/metadata.json")).json();',
+        `  // The model sees the centre square of the image, resized to ${size} px, ${scaling === 'unit' ? 'scaled from 0..255 to 0..1' : 'scaled from 0..255 to -1..1 (x / 127 - 1)'}.`,
+        '  const probabilities = tf.tidy(() => {',
+        '    const pixels = tf.browser.fromPixels(document.querySelector("img"));',
+        '    const [height, width] = pixels.shape;',
+        '    const side = Math.min(height, width);',
+        '    const square = pixels.slice([(height - side) >> 1, (width - side) >> 1, 0], [side, side, 3]);',
+        `    const input = tf.image.resizeBilinear(square, [${size}, ${size}]).toFloat()${scaling === 'unit' ? '.div(255)' : '.div(127).sub(1)'};`,
+        '    return model.predict(input.expandDims(0)).dataSync();',
+        '  });',
+        '  console.log(labels.map((label, i) => ({ label, probability: probabilities[i] })));',
+        '</script>',
+        '',
+        '<!-- Or with Teachable Machine\'s library, which does the same preprocessing: -->',
         '<script src="https://cdn.jsdelivr.net/npm/@teachablemachine/image@0.8/dist/teachablemachine-image.min.js"></script>',
         '<script type="module">',
-        '  // Centre crop, resize and x / 127 - 1 happen inside predict().',
-        '  const model = await tmImage.load("my-model/model.json", "my-model/metadata.json");',
-        '  const predictions = await model.predict(document.querySelector("img"));',
-        '  console.log(predictions); // [{ className, probability }, …]',
+        '  const tm = await tmImage.load("my-model/model.json", "my-model/metadata.json");',
+        '  console.log(await tm.predict(document.querySelector("img"))); // [{ className, probability }, …]',
         '</script>',
       ].join('\n'),
   },
@@ -58,6 +77,8 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     label: 'TFLite (float)',
     files: ['model_unquant.tflite', 'labels.txt'],
     loadedBy: 'LiteRT / TensorFlow Lite on Android, iOS, Raspberry Pi and in Python (ai_edge_litert, tflite_runtime)',
+    explanation:
+      'One .tflite file for Android, iOS, Raspberry Pi and other small devices, with full-precision weights, plus labels.txt with your class names. Laid out like Teachable Machine’s TFLite download.',
     snippetLanguage: 'python',
     snippet: (input) =>
       [
@@ -81,6 +102,8 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     label: 'TFLite (quantized)',
     files: ['model.tflite', 'labels.txt'],
     loadedBy: 'LiteRT / TensorFlow Lite on phones, Raspberry Pi and Coral-class boards: 8-bit, about a third of the float size',
+    explanation:
+      'A smaller .tflite file whose weights and arithmetic use 8-bit numbers: about a third of the float size and nearly as accurate. It takes the raw 0..255 pixels. For phones and small boards.',
     snippetLanguage: 'python',
     snippet: (input) =>
       [
@@ -107,6 +130,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     label: 'ONNX',
     files: ['model.onnx', 'labels.txt'],
     loadedBy: 'ONNX Runtime in Python, C#, Java, C++, JavaScript and on mobile (opset 13)',
+    explanation: 'One .onnx file for ONNX Runtime (Python, C#, Java, C++, JavaScript) and other tools that read ONNX, plus labels.txt with your class names.',
     snippetLanguage: 'python',
     snippet: (input) =>
       [

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type CSSProperties } from 'react';
+import { useLabelColour } from './colours';
 import type { ClassProbability } from '../../engine/api';
 import { messageOf } from '../../state/actions';
 import { predictVideoFrame } from '../../state/capture';
@@ -55,8 +56,12 @@ export function LivePreview() {
       }}
     >
       <div className="row">
-        <button type="button" aria-pressed={on} disabled={labels === null} onClick={() => setOn(!on)}>
+        <button type="button" className="toggle" aria-pressed={on} disabled={labels === null} onClick={() => setOn(!on)}>
+          <span className="toggle-light" aria-hidden="true" />
           Live preview
+          <span className="toggle-state" aria-hidden="true">
+            {on ? 'On' : 'Off'}
+          </span>
         </button>
         <label className={`button${labels === null ? ' disabled' : ''}`}>
           Test video
@@ -97,13 +102,14 @@ export function LivePreview() {
 }
 
 function ConfidenceBars({ labels, live }: { labels: string[]; live: LiveUpdate | null }) {
+  const colourOf = useLabelColour();
   const byLabel = new Map<string, ClassProbability>((live?.predictions ?? []).map((p) => [p.label, p]));
   return (
     <div className="live-bars" aria-label="Live predictions" role="group">
       {labels.map((label) => {
         const percent = Math.round((byLabel.get(label)?.probability ?? 0) * 100);
         return (
-          <div key={label} className="live-bar">
+          <div key={label} className="live-bar" style={{ '--class-colour': colourOf(label) } as CSSProperties}>
             <span className="live-bar-text">
               {label} {live ? `${percent}%` : '…'}
             </span>

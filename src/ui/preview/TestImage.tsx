@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useState, type CSSProperties } from 'react';
 import { predict } from '../../state/actions';
 import { useSession } from '../../state/session';
+import { useLabelColour } from './colours';
 import { FileDrop } from '../common/FileDrop';
 import { ExplainControls, HeatmapOverlay } from './Saliency';
 
@@ -13,6 +14,7 @@ export function TestImage() {
   const source = useSession((s) => s.predictionSource);
   const trained = useSession((s) => s.result !== null);
   const previewUrl = useSession((s) => s.predictionPreview);
+  const colourOf = useLabelColour();
   /** The preview's natural size, for placing the heatmap on the centre square. */
   const [natural, setNatural] = useState<{ url: string; width: number; height: number } | null>(null);
 
@@ -49,20 +51,46 @@ export function TestImage() {
         </div>
       )}
       <div role="status" aria-label="Predictions" className="predictions">
+        {predictions && predictions.length > 0 && <Verdict label={predictions[0].label} probability={predictions[0].probability} colour={colourOf(predictions[0].label)} />}
         {predictions && (
           <div data-source={source ?? ''}>
             {predictions.map((p) => (
-          <div key={p.label} className="prediction" data-label={p.label} data-probability={p.probability}>
-            <span className="prediction-text">
-              {p.label} {(p.probability * 100).toFixed(1)}%
-            </span>
-            <span className="bar" style={{ width: `${Math.round(p.probability * 100)}%` }} />
-          </div>
+              <div
+                key={p.label}
+                className="prediction"
+                data-label={p.label}
+                data-probability={p.probability}
+                style={{ '--class-colour': colourOf(p.label) } as CSSProperties}
+              >
+                <span className="prediction-text">
+                  {p.label} {(p.probability * 100).toFixed(1)}%
+                </span>
+                <span className="bar" style={{ width: `${Math.round(p.probability * 100)}%` }} />
+              </div>
             ))}
           </div>
         )}
       </div>
       {predictions && previewUrl && <ExplainControls key={previewUrl} predictions={predictions} />}
     </FileDrop>
+  );
+}
+
+/** The answer first: the most likely class and how sure the model is, in its class colour. */
+function Verdict({ label, probability, colour }: { label: string; probability: number; colour: string }) {
+  const percent = Math.round(probability * 100);
+  return (
+    <p className="verdict" style={{ '--class-colour': colour } as CSSProperties}>
+      <span className="verdict-swatch" aria-hidden="true" />
+      {probability >= 0.6 ? (
+        <>
+          <strong className="verdict-label">{label}</strong> <span className="verdict-percent">{percent}%</span>
+        </>
+      ) : (
+        <>
+          Not sure: maybe <strong className="verdict-label">{label}</strong> <span className="verdict-percent">{percent}%</span>
+        </>
+      )}
+    </p>
   );
 }

@@ -11,7 +11,7 @@ export function ProjectFiles() {
   const empty = useProject((s) => s.classes.every((c) => c.samples.length === 0));
   const progress = useSession((s) => s.exportProgress);
   return (
-    <div className="export">
+    <div className="project-files">
       <div className="row">
         <button type="button" disabled={busy} onClick={() => void exportProject()}>
           Export project

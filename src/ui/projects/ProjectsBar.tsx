@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { useSession } from '../../state/session';
+import { ImportFolderButton } from '../classes/ImportFolderButton';
+import { ProjectFiles } from './ProjectFiles';
 import {
   deleteProject,
   describeStorage,
@@ -37,7 +39,19 @@ export function ProjectsBar() {
         Projects
       </button>
       {open && (
-        <section className="projects-panel panel" aria-label="Projects">
+        <section
+          className="projects-panel panel"
+          aria-label="Projects"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setOpen(false);
+          }}
+        >
+          <div className="sheet-header">
+            <h2>Projects</h2>
+            <button type="button" className="sheet-close" aria-label="Close projects" onClick={() => setOpen(false)}>
+              ×
+            </button>
+          </div>
           <p className="hint">{describeStorage(storage)}</p>
           <div className="row">
             <button type="button" disabled={busy} onClick={() => void newProject()}>
@@ -99,6 +113,13 @@ export function ProjectsBar() {
               </li>
             ))}
           </ul>
+          <h3 className="sheet-subtitle">Add a folder of photos</h3>
+          <div className="row">
+            <ImportFolderButton />
+            <span className="hint">Each subfolder becomes a class (or joins the class of that name).</span>
+          </div>
+          <h3 className="sheet-subtitle">Files</h3>
+          <ProjectFiles />
         </section>
       )}
     </div>

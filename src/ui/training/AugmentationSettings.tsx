@@ -64,9 +64,9 @@ export function AugmentationSettings({ disabled }: { disabled: boolean }) {
         {OPERATIONS.map(({ key, label, hint }) => {
           const op = settings.augmentation[key];
           return (
-            <div key={key} className="augment-op" title={hint}>
+            <div key={key} className={`augment-op${settings.augment && op.enabled ? '' : ' off'}`} title={hint}>
               <label className="inline">
-                <input type="checkbox" checked={op.enabled} disabled={disabled} onChange={(e) => setOperation(key, { enabled: e.target.checked })} />
+                <input type="checkbox" checked={op.enabled} disabled={disabled || !settings.augment} onChange={(e) => setOperation(key, { enabled: e.target.checked })} />
                 {label}
               </label>
               <input
@@ -75,7 +75,7 @@ export function AugmentationSettings({ disabled }: { disabled: boolean }) {
                 min={0}
                 max={1}
                 step={0.05}
-                disabled={disabled || !op.enabled}
+                disabled={disabled || !settings.augment || !op.enabled}
                 value={op.strength}
                 onChange={(e) => setOperation(key, { strength: e.target.valueAsNumber })}
               />

@@ -44,7 +44,8 @@ function Chart({
     const options: uPlot.Options = {
       width: WIDTH,
       height: HEIGHT,
-      legend: { show: true },
+      // Values only while the cursor is over the chart would read "--" otherwise: the legend names the series only.
+      legend: { show: true, live: false },
       cursor: { show: true, drag: { x: false, y: false } },
       scales: { x: { time: false }, y: range ? { range } : { auto: true } },
       axes: [{ label: 'epoch', size: 30 }, { size: 40 }],

@@ -1,5 +1,6 @@
 import type { MisclassifiedSample } from '../../engine/api';
-import { moveSample, removeSample } from '../../state/actions';
+import { moveSample } from '../../state/actions';
+import { deleteSampleWithUndo } from '../../state/undo';
 import { useProject } from '../../state/project';
 import { Thumbnail } from '../classes/SampleGrid';
 
@@ -52,7 +53,7 @@ export function MisclassifiedGallery({ mistakes, labels }: { mistakes: Misclassi
                     </option>
                   ))}
               </select>
-              <button type="button" aria-label={`Delete ${sample.name}`} onClick={() => removeSample(owner.id, sample.id)}>
+              <button type="button" aria-label={`Delete ${sample.name}`} onClick={() => deleteSampleWithUndo(owner.id, sample.id)}>
                 Delete
               </button>
             </li>

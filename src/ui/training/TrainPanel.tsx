@@ -1,11 +1,12 @@
 import { cancelTraining, train } from '../../state/actions';
-import { useProject } from '../../state/project';
+import { useTrainState } from '../../state/guide';
 import { useSession } from '../../state/session';
 import { ProgressBar } from '../common/ProgressBar';
+import { AdvancedPanel } from './AdvancedPanel';
 import { Curves } from './Curves';
 import { EmbeddingStatusLine } from './EmbeddingStatusLine';
+import { ResultSummary } from './ResultSummary';
 import { SettingsForm } from './SettingsForm';
-import { ValidationSummary } from './ValidationSummary';
 
 const PHASE_LABEL = {
   'loading-backbone': 'Loading backbone',
@@ -14,21 +15,28 @@ const PHASE_LABEL = {
   training: 'Training',
 } as const;
 
+/** Step 2: Train, one status line saying what it needs or where it is, the result in plain words, then the expert tools. */
 export function TrainPanel() {
   const busy = useSession((s) => s.busy);
   const progress = useSession((s) => s.progress);
   const history = useSession((s) => s.history);
   const result = useSession((s) => s.result);
-  const trainedRevision = useSession((s) => s.trainedRevision);
-  const revision = useProject((s) => s.revision);
+  const state = useTrainState();
   const training = busy === 'training';
-  const last = history.at(-1);
   return (
-    <section className="panel" aria-labelledby="training-title">
-      <h2 id="training-title">Training</h2>
-      <SettingsForm disabled={training} />
-      <div className="row">
-        <button type="button" className="primary" disabled={busy !== null} onClick={() => void train()}>
+    <section className="panel step" id="step-train" aria-labelledby="training-title">
+      <h2 id="training-title">
+        <span className="step-number" aria-hidden="true">2</span> Train
+      </h2>
+      <div className="train-row">
+        <button
+          type="button"
+          id="train-button"
+          className={state.kind === 'blocked' ? 'primary not-ready' : 'primary'}
+          disabled={busy !== null}
+          aria-describedby="train-status"
+          onClick={() => void train()}
+        >
           Train
         </button>
         {training && (
@@ -36,6 +44,9 @@ export function TrainPanel() {
             Cancel training
           </button>
         )}
+        <p id="train-status" role="status" aria-label="Training status" className={`train-status train-status-${state.kind}`}>
+          {state.text}
+        </p>
       </div>
       <EmbeddingStatusLine />
       {progress && (
@@ -50,22 +61,10 @@ export function TrainPanel() {
           }
         />
       )}
-      {last && (
-        <p className="epoch-line" aria-live="polite">
-          Epoch {last.epoch}/{last.epochs}: loss {last.loss.toFixed(3)}, accuracy {(last.accuracy * 100).toFixed(1)}%
-          {last.valLoss !== null && `, val loss ${last.valLoss.toFixed(3)}, val accuracy ${((last.valAccuracy ?? 0) * 100).toFixed(1)}%`}
-        </p>
-      )}
-      {history.length > 0 && <Curves history={history} />}
-      {result && !training && (
-        <>
-          <p className="trained">
-            Trained in {result.seconds.toFixed(1)} s.
-            {trainedRevision !== null && trainedRevision !== revision && ' The classes have changed since: train again to include them.'}
-          </p>
-          <ValidationSummary result={result} />
-        </>
-      )}
+      {training && history.length > 0 && <Curves history={history} />}
+      {result && !training && <ResultSummary result={result} />}
+      <SettingsForm disabled={training} />
+      <AdvancedPanel />
     </section>
   );
 }

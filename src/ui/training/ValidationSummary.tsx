@@ -1,18 +1,14 @@
 import type { TrainedOutcome } from '../../state/session';
-import { MisclassifiedGallery } from './MisclassifiedGallery';
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
 
-/** Validation accuracy overall; per class precision, recall and accuracy; the confusion matrix; the mistakes. */
+/** The confusion matrix and per-class precision, recall and accuracy (under "Details"). */
 export function ValidationSummary({ result }: { result: TrainedOutcome }) {
-  const { validation, labels, details } = result;
-  if (!validation) return <p className="hint">No validation images were held out (validation split is 0%).</p>;
+  const { validation, labels } = result;
+  if (!validation) return null;
   return (
     <div className="validation">
-      <p>
-        Validation accuracy: <strong>{pct(validation.accuracy)}</strong> on {validation.count} held-out images.
-      </p>
-      {details && <RunDetails details={details} labels={labels} epochsRun={result.history.length} />}
+      <div className="table-scroll">
       <table className="confusion" aria-label="Confusion matrix">
         <thead>
           <tr>
@@ -39,6 +35,7 @@ export function ValidationSummary({ result }: { result: TrainedOutcome }) {
           ))}
         </tbody>
       </table>
+      </div>
       {validation.precision && (
         <table className="confusion per-class" aria-label="Per-class metrics">
           <thead>
@@ -63,26 +60,6 @@ export function ValidationSummary({ result }: { result: TrainedOutcome }) {
           </tbody>
         </table>
       )}
-      {validation.misclassified && <MisclassifiedGallery mistakes={validation.misclassified} labels={labels} />}
-    </div>
-  );
-}
-
-function RunDetails({ details, labels, epochsRun }: { details: NonNullable<TrainedOutcome['details']>; labels: string[]; epochsRun: number }) {
-  const parts: string[] = [];
-  if (details.bestEpoch > 0 && details.bestEpoch !== epochsRun) parts.push(`Early stopping kept epoch ${details.bestEpoch} of ${epochsRun}.`);
-  if (details.classWeights)
-    parts.push(`Class weights: ${labels.map((l, i) => `${l} ${details.classWeights![i].toFixed(2)}`).join(', ')}.`);
-  if (details.augmentedViews > 0) parts.push(`Trained with ${details.augmentedViews} augmented views.`);
-  if (parts.length === 0 && details.notes.length === 0) return null;
-  return (
-    <div className="run-details">
-      {parts.length > 0 && <p className="hint">{parts.join(' ')}</p>}
-      {details.notes.map((note) => (
-        <p key={note} className="run-note" role="note">
-          {note}
-        </p>
-      ))}
     </div>
   );
 }
