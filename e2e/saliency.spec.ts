@@ -121,7 +121,9 @@ test('"Why this class?" shows an occlusion heatmap whose hottest part is the reg
   expect(col, `hottest cell ${row},${col} of ${marked.rows}×${marked.cols}`).toBeLessThan(marked.cols / 2);
   expect(quadrantShares(marked)[0], `heat ${marked.heat.join(' ')}`).toBeGreaterThan(0.6);
   await expect(why.getByText('Most important region: top left')).toBeVisible();
-  await expect(why.getByText(/^Red: the parts that most raised "Marked" \(occlusion: covering them lowers its probability by up to \d+ percentage points, from \d+%\)\.$/)).toBeVisible();
+  await expect(why.getByText(/^Red marks the parts of the photo that made the model say "Marked" most: hiding them lowers its confidence from \d+% by up to \d+ points\.$/)).toBeVisible();
+  await why.getByText('How this is measured').click();
+  await expect(why.getByText(/^Occlusion: the model's 224 px centre square is covered by a grey patch/)).toBeVisible();
 
   // The overlay covers exactly the centre square of the shown image.
   const imageBox = (await page.getByRole('img', { name: 'test-marked.png' }).boundingBox())!;

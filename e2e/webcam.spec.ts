@@ -219,6 +219,8 @@ for (const backend of BACKENDS) {
       await expect(livePreview).toHaveAttribute('aria-pressed', 'true');
       await expect(page.getByRole('meter')).toHaveCount(2);
       await expect.poll(() => leadingClass(page), { timeout: 120_000 }).toBe(label);
+      // The headline names the leading class.
+      await expect(page.getByRole('group', { name: 'Live predictions' }).locator('.verdict-label')).toHaveText(label);
       rates[scene] = await predictionsPerSecond(page);
       expect(await leadingClass(page)).toBe(label);
       await livePreview.click();

@@ -8,6 +8,7 @@ import { runLivePredictions, type LiveUpdate } from '../../webcam/livePrediction
 import { useCamera } from '../../webcam/useCamera';
 import { FileDrop } from '../common/FileDrop';
 import { CameraView } from '../webcam/CameraView';
+import { Verdict } from './Verdict';
 
 /**
  * Runs the trained model continuously on the webcam, or on a test video file,
@@ -104,8 +105,10 @@ export function LivePreview() {
 function ConfidenceBars({ labels, live }: { labels: string[]; live: LiveUpdate | null }) {
   const colourOf = useLabelColour();
   const byLabel = new Map<string, ClassProbability>((live?.predictions ?? []).map((p) => [p.label, p]));
+  const top = live?.predictions.reduce<ClassProbability | null>((best, p) => (best && best.probability >= p.probability ? best : p), null) ?? null;
   return (
     <div className="live-bars" aria-label="Live predictions" role="group">
+      {top && <Verdict label={top.label} probability={top.probability} colour={colourOf(top.label)} />}
       {labels.map((label) => {
         const percent = Math.round((byLabel.get(label)?.probability ?? 0) * 100);
         return (

@@ -105,8 +105,8 @@ function HeatmapCaption({ result }: { result: Explanation }) {
     <div className="heatmap-caption">
       <p id={CAPTION_ID}>
         {noticeable
-          ? `Red: the parts that most raised "${result.label}" (occlusion: covering them lowers its probability by up to ${points} percentage points, from ${(result.probability * 100).toFixed(0)}%).`
-          : `Covering any one part of the image lowers "${result.label}" by less than 1 percentage point: no single region decides it.`}
+          ? `Red marks the parts of the photo that made the model say "${result.label}" most: hiding them lowers its confidence from ${(result.probability * 100).toFixed(0)}% by up to ${points} points.`
+          : `No single part of the photo decides "${result.label}": hiding any one part changes the model's confidence by less than 1 point.`}
       </p>
       {noticeable && <p aria-label="Most important region">Most important region: {result.region}</p>}
       <div className="heatmap-legend" aria-hidden="true">
@@ -114,10 +114,12 @@ function HeatmapCaption({ result }: { result: Explanation }) {
         <span className="heatmap-scale" />
         <span>more important</span>
       </div>
-      <p className="hint">
-        {result.rows}×{result.cols} grid, grey patches of {result.patchSize} px on the model's {result.inputSize} px centre square;{' '}
+      <details className="hint heatmap-details">
+        <summary>How this is measured</summary>
+        Occlusion: the model's {result.inputSize} px centre square is covered by a grey patch of {result.patchSize} px at each place of a{' '}
+        {result.rows}×{result.cols} grid, and each place is coloured by how many percentage points "{result.label}" drops when it is covered;{' '}
         {result.evaluations} predictions in {(result.milliseconds / 1000).toFixed(1)} s ({result.backend}).
-      </p>
+      </details>
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { useSession } from '../../state/session';
 import { useLabelColour } from './colours';
 import { FileDrop } from '../common/FileDrop';
 import { ExplainControls, HeatmapOverlay } from './Saliency';
+import { Verdict } from './Verdict';
 
 /**
  * Pick or drop an image to see every class's probability. The page shows the
@@ -73,24 +74,5 @@ export function TestImage() {
       </div>
       {predictions && previewUrl && <ExplainControls key={previewUrl} predictions={predictions} />}
     </FileDrop>
-  );
-}
-
-/** The answer first: the most likely class and how sure the model is, in its class colour. */
-function Verdict({ label, probability, colour }: { label: string; probability: number; colour: string }) {
-  const percent = Math.round(probability * 100);
-  return (
-    <p className="verdict" style={{ '--class-colour': colour } as CSSProperties}>
-      <span className="verdict-swatch" aria-hidden="true" />
-      {probability >= 0.6 ? (
-        <>
-          <strong className="verdict-label">{label}</strong> <span className="verdict-percent">{percent}%</span>
-        </>
-      ) : (
-        <>
-          Not sure: maybe <strong className="verdict-label">{label}</strong> <span className="verdict-percent">{percent}%</span>
-        </>
-      )}
-    </p>
   );
 }
