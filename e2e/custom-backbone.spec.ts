@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { tinyResNetModel } from '../src/ml/testing';
 import { addImages, clickDownloadModel, expectCount, openApp, openSettings, predictImage, renameClass, train } from './app';
 import { heldOut, trainingSet, type FixtureFile } from './fixtures';
-import { downloadZip, importProjectZip, waitUntilSaved } from './projects';
+import { downloadZip, importProjectZip, openProjectsPanel, waitUntilSaved } from './projects';
 
 /** A small ResNet-style layers model with random weights, saved as model.json + weights.bin. */
 async function generatedResNetFiles(): Promise<FixtureFile[]> {
@@ -87,7 +87,7 @@ test('a custom ResNet-style backbone dropped as files lists its layers, trains o
   await expect(page.getByRole('alert')).toHaveCount(0);
 
   // Export project carries the model's files; importing that file gives a project on the same backbone that trains.
-  const exported = await downloadZip(page, () => page.getByRole('button', { name: 'Export project' }).click());
+  const exported = await downloadZip(page, async () => (await openProjectsPanel(page)).getByRole('button', { name: 'Export project' }).click());
   expect(Object.keys(exported.files)).toEqual(expect.arrayContaining(['project.json', 'backbone/model.json', 'backbone/weights.bin']));
   expect(Buffer.from(exported.files['backbone/weights.bin']).equals(files[1].buffer)).toBe(true);
   const json = JSON.parse(strFromU8(exported.files['project.json']));
@@ -133,6 +133,6 @@ test('a project whose custom model is no longer stored opens with its images and
   await expect(picker.locator('option:checked')).toHaveText('Custom: dropped model · avg_pool');
   // Export project refuses rather than writing a file the importer would refuse.
   await page.getByRole('alert').getByRole('button', { name: 'Dismiss message' }).click();
-  await page.getByRole('button', { name: 'Export project' }).click();
+  await (await openProjectsPanel(page)).getByRole('button', { name: 'Export project' }).click();
   await expect(page.getByRole('alert')).toContainText(/project could not be exported: its custom backbone is not stored/);
 });
