@@ -111,10 +111,10 @@ export async function exportDeployModel(request: DeployExportRequest): Promise<E
         await yieldToEventLoop();
       }
     }
-    const ranges = await calibrate(graph, batches());
+    const calibration = await calibrate(graph, batches());
     onProgress?.({ stage: 'writing', done: 0, total: 1 });
     // uint8 input is the raw pixel: real = (q − 127) / 127 = q / 127 − 1, exactly the TF.js preprocessing.
-    model = writeTflite(graph, { ranges, input: { scale: 1 / 127, zeroPoint: 127 } }, description);
+    model = writeTflite(graph, { ...calibration, input: { scale: 1 / 127, zeroPoint: 127 } }, description);
   }
   const modelFileName = MODEL_FILE_NAMES[format];
   const zip = zipSync({ [modelFileName]: model, 'labels.txt': strToU8(labelsText(request.labels)) });

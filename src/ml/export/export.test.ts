@@ -153,9 +153,9 @@ describe('TFLite and ONNX writers against their official runtimes', () => {
     const graph = await classifierGraph({ featureModel: features, head });
     const calibration = images(64, 99);
     const batch = preprocess(calibration, 64);
-    const ranges = await calibrate(graph, [batch]);
+    const calibrated = await calibrate(graph, [batch]);
     batch.dispose();
-    const file = writeTflite(graph, { ranges, input: { scale: 1 / 127, zeroPoint: 127 } });
+    const file = writeTflite(graph, { ...calibrated, input: { scale: 1 / 127, zeroPoint: 127 } });
     const per = SIZE * SIZE * 3;
     const test = images(24, 5);
     const x = preprocess(test, 24);
