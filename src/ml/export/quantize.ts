@@ -152,3 +152,75 @@ export function int32Bias(bias: Float32Array, inputScale: number, weightScales: 
   const data = Int32Array.from(bias, (b, c) => Math.max(-limit, Math.min(limit, Math.round(b / scales[c]))));
   return { data, scales };
 }
+
+/** Per channel of every 4-d graph value (or 2-d), the min and max over the calibration batches. */
+export async function channelRanges(graph: Graph, batches: AsyncIterable<tf.Tensor4D> | Iterable<tf.Tensor4D>, onBatch?: () => void | Promise<void>): Promise<{ min: Float32Array; max: Float32Array }[]> {
+  const result = graph.shapes.map((shape) => ({ min: new Float32Array(shape[shape.length - 1]).fill(Infinity), max: new Float32Array(shape[shape.length - 1]).fill(-Infinity) }));
+  for await (const batch of batches) {
+    const found: { value: number; minMax: tf.Tensor }[] = [];
+    try {
+      const out = runGraph(graph, batch, (value, tensor) => {
+        const axes = tensor.shape.slice(0, -1).map((_, i) => i);
+        found.push({ value, minMax: tf.keep(tf.tidy(() => tf.stack([tf.min(tensor, axes), tf.max(tensor, axes)]))) });
+      });
+      out.dispose();
+      const all = await Promise.all(found.map((f) => f.minMax.data()));
+      found.forEach(({ value }, i) => {
+        const { min, max } = result[value];
+        for (let c = 0; c < min.length; c++) {
+          min[c] = Math.min(min[c], all[i][c]);
+          max[c] = Math.max(max[c], all[i][min.length + c]);
+        }
+      });
+    } finally {
+      tf.dispose(found.map((f) => f.minMax));
+    }
+    await onBatch?.();
+  }
+  return result;
+}
+
+/**
+ * Range equalization: where a convolution's output goes, alone (or through a zero padding), into
+ * one other convolution, channel c is multiplied by s_c ≥ 1 in the producer and its weights in the
+ * consumer are divided by s_c, so that every channel spans about the same range and the tensor's one
+ * int8 scale resolves the small channels too. The float function is unchanged, except that a ReLU6
+ * channel scaled by s_c clips at 6 / s_c of its old values (s_c is chosen so that no calibration
+ * value does). Returns a new graph; ops not involved are shared with the old one.
+ */
+export function equalizeRanges(graph: Graph, ranges: { min: Float32Array; max: Float32Array }[], maxScale = 16): Graph {
+  const readers = new Map<number, number[]>();
+  graph.ops.forEach((op, k) => {
+    const inputs = op.kind === 'add' ? op.inputs : [op.input];
+    for (const v of inputs) readers.set(v, [...(readers.get(v) ?? []), k]);
+  });
+  const ops = [...graph.ops];
+  ops.forEach((producer, p) => {
+    if (producer.kind !== 'conv' && producer.kind !== 'depthwise') return;
+    let value = producer.output;
+    let next = readers.get(value) ?? [];
+    if (value === graph.output || next.length !== 1) return;
+    if (ops[next[0]].kind === 'pad') {
+      value = ops[next[0]].output;
+      next = readers.get(value) ?? [];
+      if (value === graph.output || next.length !== 1) return;
+    }
+    const q = next[0];
+    const consumer = ops[q];
+    if (consumer.kind !== 'conv' && consumer.kind !== 'depthwise') return;
+    if (consumer.kind === 'depthwise' && consumer.multiplier !== 1) return;
+    const { min, max } = ranges[producer.output];
+    const channels = min.length;
+    const reach = Float64Array.from(min, (lo, c) => Math.max(Math.abs(lo), Math.abs(max[c]), 1e-6));
+    const target = producer.activation === 'relu6' ? 6 : Math.max(...reach);
+    const scale = Float32Array.from(reach, (r) => Math.max(1, Math.min(maxScale, target / r)));
+    const current = ops[p] as typeof producer;
+    const filter = Float32Array.from(current.filter, (w, i) => w * scale[i % channels]);
+    const bias = Float32Array.from(current.bias, (b, c) => b * scale[c]);
+    ops[p] = { ...current, filter, bias };
+    // The consumer's input channel c: axis 2 of [kh, kw, in, out] (conv) or [kh, kw, in, 1] (depthwise).
+    const perInput = consumer.kind === 'conv' ? consumer.outChannels : 1;
+    ops[q] = { ...consumer, filter: Float32Array.from(consumer.filter, (w, i) => w / scale[Math.floor(i / perInput) % channels]) };
+  });
+  return { ...graph, ops };
+}
