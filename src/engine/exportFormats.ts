@@ -9,7 +9,7 @@ import type { LoadedBackbone } from '../ml/backbone';
 import { classifierGraph } from '../ml/export/classifier';
 import { UnsupportedModelError } from '../ml/export/graph';
 import { writeOnnx } from '../ml/export/onnx';
-import { calibrate } from '../ml/export/quantize';
+import { calibrate, channelRanges, equalizeRanges } from '../ml/export/quantize';
 import { writeTflite } from '../ml/export/tflite';
 import type { TailSplit } from '../ml/fineTune';
 import { rgbaBatchToTensor } from '../ml/preprocess';
@@ -95,11 +95,16 @@ export async function exportDeployModel(request: DeployExportRequest): Promise<E
     if (scaling !== 'teachable-machine') throw new Error('The quantized TFLite export needs the x / 127 − 1 input of the MobileNet backbones.');
     const ids = spreadSample(request.sampleIds, CALIBRATION_IMAGES);
     if (ids.length === 0) throw new Error('The quantized export calibrates on the project\'s images, and there are none.');
+    // Two passes over the same images: per-channel ranges for range equalization, then the
+    // equalized graph's ranges and bias corrections. Pixels are read once and kept between them.
+    const total = 2 * ids.length;
     let done = 0;
-    onProgress?.({ stage: 'calibrating', done, total: ids.length });
+    onProgress?.({ stage: 'calibrating', done, total });
+    const pixelBatches: Uint8ClampedArray[][] = [];
     async function* batches() {
-      for (let start = 0; start < ids.length; start += CALIBRATION_BATCH) {
-        const pixels = await Promise.all(ids.slice(start, start + CALIBRATION_BATCH).map((id) => request.pixelsOf(id, inputSize)));
+      for (let start = 0, b = 0; start < ids.length; start += CALIBRATION_BATCH, b++) {
+        pixelBatches[b] ??= await Promise.all(ids.slice(start, start + CALIBRATION_BATCH).map((id) => request.pixelsOf(id, inputSize)));
+        const pixels = pixelBatches[b];
         const batch = rgbaBatchToTensor(pixels, inputSize, scaling);
         try {
           yield batch;
@@ -107,14 +112,15 @@ export async function exportDeployModel(request: DeployExportRequest): Promise<E
           batch.dispose();
         }
         done += pixels.length;
-        onProgress?.({ stage: 'calibrating', done, total: ids.length });
+        onProgress?.({ stage: 'calibrating', done, total });
         await yieldToEventLoop();
       }
     }
-    const ranges = await calibrate(graph, batches());
+    graph = equalizeRanges(graph, await channelRanges(graph, batches()));
+    const calibration = await calibrate(graph, batches());
     onProgress?.({ stage: 'writing', done: 0, total: 1 });
     // uint8 input is the raw pixel: real = (q − 127) / 127 = q / 127 − 1, exactly the TF.js preprocessing.
-    model = writeTflite(graph, { ranges, input: { scale: 1 / 127, zeroPoint: 127 } }, description);
+    model = writeTflite(graph, { ...calibration, input: { scale: 1 / 127, zeroPoint: 127 } }, description);
   }
   const modelFileName = MODEL_FILE_NAMES[format];
   const zip = zipSync({ [modelFileName]: model, 'labels.txt': strToU8(labelsText(request.labels)) });

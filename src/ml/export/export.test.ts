@@ -9,7 +9,7 @@ import { classifierGraph } from './classifier';
 import { runGraph } from './graph';
 import { loadLiteRtInNode } from './litertNode';
 import { writeOnnx } from './onnx';
-import { calibrate } from './quantize';
+import { calibrate, channelRanges, equalizeRanges } from './quantize';
 import { writeTflite } from './tflite';
 
 const SIZE = 16;
@@ -153,9 +153,16 @@ describe('TFLite and ONNX writers against their official runtimes', () => {
     const graph = await classifierGraph({ featureModel: features, head });
     const calibration = images(64, 99);
     const batch = preprocess(calibration, 64);
-    const ranges = await calibrate(graph, [batch]);
+    // Range equalization rescales channels between convolutions without changing the float function.
+    const equalized = equalizeRanges(graph, await channelRanges(graph, [batch]));
+    expect(equalized.ops.filter((op, i) => op !== graph.ops[i]).length).toBeGreaterThan(0);
+    const [before, after] = [runGraph(graph, batch), runGraph(equalized, batch)];
+    expect(maxAbsDiff(await after.data(), await before.data())).toBeLessThan(1e-5);
+    tf.dispose([before, after]);
+    const calibrated = await calibrate(equalized, [batch]);
+    expect(calibrated.biasCorrection.size).toBe(graph.ops.filter((op) => op.kind === 'conv' || op.kind === 'depthwise' || op.kind === 'dense').length);
     batch.dispose();
-    const file = writeTflite(graph, { ranges, input: { scale: 1 / 127, zeroPoint: 127 } });
+    const file = writeTflite(equalized, { ...calibrated, input: { scale: 1 / 127, zeroPoint: 127 } });
     const per = SIZE * SIZE * 3;
     const test = images(24, 5);
     const x = preprocess(test, 24);

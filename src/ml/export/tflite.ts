@@ -7,11 +7,13 @@
 import * as flatbuffers from 'flatbuffers';
 import * as fb from './tflite/generated/tflite_subset_generated';
 import type { Activation, Graph, GraphOp } from './graph';
-import { int32Bias, int8Params, symmetricInt8, type QuantParams, type Range } from './quantize';
+import { int32Bias, int8Params, quantizedWeights, type QuantParams, type Range } from './quantize';
 
 export interface TfliteQuantization {
   /** Per graph value, the range seen on the calibration images (see calibrate). */
   ranges: Range[];
+  /** Per weighted op's output value, what to add to its bias for the int8 weights' mean error (see calibrate). */
+  biasCorrection?: Map<number, Float32Array>;
   /** How uint8 input pixels map to the graph's input: real = scale · (q − zeroPoint). */
   input: QuantParams;
 }
@@ -94,7 +96,7 @@ export function writeTflite(graph: Graph, quantization?: TfliteQuantization, des
     input = parts.tensor({ shape: graph.shapes[graph.input], type: fb.TensorType.UINT8, name: 'input', quant: { scale: [q.input.scale], zeroPoint: [q.input.zeroPoint] } });
     parts.ops.push({ code: fb.BuiltinOperator.QUANTIZE, version: 2, inputs: [input], outputs: [valueTensor[graph.input]] });
   }
-  for (const op of graph.ops) addOp(parts, op, valueTensor, q ? params : null);
+  for (const op of graph.ops) addOp(parts, op, valueTensor, q ? params : null, q?.biasCorrection?.get(op.output));
   if (q) {
     const p = params[graph.output];
     output = parts.tensor({ shape: graph.shapes[graph.output], type: fb.TensorType.UINT8, name: 'output', quant: { scale: [p.scale], zeroPoint: [p.zeroPoint + 128] } });
@@ -103,7 +105,12 @@ export function writeTflite(graph: Graph, quantization?: TfliteQuantization, des
   return serialize(parts, input, output, description);
 }
 
-function addOp(parts: ModelParts, op: GraphOp, t: number[], params: QuantParams[] | null): void {
+/** The bias with the calibrated correction for int8 weights added (see Calibration.biasCorrection). */
+function correctedBias(bias: Float32Array, correction: Float32Array | undefined): Float32Array {
+  return correction ? Float32Array.from(bias, (b, c) => b + correction[c]) : bias;
+}
+
+function addOp(parts: ModelParts, op: GraphOp, t: number[], params: QuantParams[] | null, biasCorrection?: Float32Array): void {
   const constant = (name: string, shape: number[], data: Float32Array | Int32Array | Int8Array, type: fb.TensorType, quant?: TensorSpec['quant']) =>
     parts.tensor({ shape, type, name, data: bytesOf(data), quant });
   const int32 = (name: string, shape: number[], values: number[]) => constant(name, shape, Int32Array.from(values), fb.TensorType.INT32);
@@ -121,9 +128,10 @@ function addOp(parts: ModelParts, op: GraphOp, t: number[], params: QuantParams[
       let biasTensor: number;
       if (params) {
         // Per output channel: dimension 0 for conv filters, 3 for depthwise ones.
-        const w = symmetricInt8(filter, outC, depthwise ? (i) => i % outC : (i) => Math.floor(i / (kh * kw * op.inChannels)));
-        const b = int32Bias(op.bias, params[op.input].scale, w.scales);
-        filterTensor = constant(`w_${op.output}`, filterShape, w.data, fb.TensorType.INT8, { scale: w.scales, zeroPoint: new Array(outC).fill(0), dimension: depthwise ? 3 : 0 });
+        const w = quantizedWeights(op);
+        const data = depthwise ? w.data : Int8Array.from(ohwi(Float32Array.from(w.data), kh, kw, op.inChannels, outC));
+        const b = int32Bias(correctedBias(op.bias, biasCorrection), params[op.input].scale, w.scales);
+        filterTensor = constant(`w_${op.output}`, filterShape, data, fb.TensorType.INT8, { scale: w.scales, zeroPoint: new Array(outC).fill(0), dimension: depthwise ? 3 : 0 });
         biasTensor = constant(`b_${op.output}`, [outC], b.data, fb.TensorType.INT32, { scale: b.scales, zeroPoint: new Array(outC).fill(0), dimension: 0 });
       } else {
         filterTensor = constant(`w_${op.output}`, filterShape, filter, fb.TensorType.FLOAT32);
@@ -160,9 +168,9 @@ function addOp(parts: ModelParts, op: GraphOp, t: number[], params: QuantParams[
       let bTensor: number;
       if (params) {
         // Per-tensor weights: every TFLite FULLY_CONNECTED int8 kernel takes them.
-        const w = symmetricInt8(weights, 1, () => 0);
-        const b = int32Bias(op.bias, params[op.input].scale, w.scales);
-        wTensor = constant(`w_${op.output}`, [op.outUnits, op.inUnits], w.data, fb.TensorType.INT8, { scale: w.scales, zeroPoint: [0] });
+        const w = quantizedWeights(op);
+        const b = int32Bias(correctedBias(op.bias, biasCorrection), params[op.input].scale, w.scales);
+        wTensor = constant(`w_${op.output}`, [op.outUnits, op.inUnits], Int8Array.from(transpose2d(Float32Array.from(w.data), op.inUnits, op.outUnits)), fb.TensorType.INT8, { scale: w.scales, zeroPoint: [0] });
         bTensor = constant(`b_${op.output}`, [op.outUnits], b.data, fb.TensorType.INT32, { scale: [b.scales[0]], zeroPoint: [0] });
       } else {
         wTensor = constant(`w_${op.output}`, [op.outUnits, op.inUnits], weights, fb.TensorType.FLOAT32);
@@ -264,13 +272,27 @@ function serialize(parts: ModelParts, input: number, output: number, description
     return buffers.length - 1;
   });
 
+  // Zero points are int64 in the schema, one per channel for per-channel tensors, and nearly all
+  // are vectors of zeros: identical vectors are written once and shared by every tensor that has
+  // them (a flatbuffer table may point at any earlier vector), which saves 16 bytes per channel.
+  const zeroPointVectors = new Map<string, flatbuffers.Offset>();
+  const zeroPointVector = (values: ArrayLike<number>) => {
+    const key = Array.from(values).join(',');
+    let offset = zeroPointVectors.get(key);
+    if (offset === undefined) {
+      offset = fb.QuantizationParameters.createZeroPointVector(builder, Array.from(values, (z) => BigInt(z)));
+      zeroPointVectors.set(key, offset);
+    }
+    return offset;
+  };
+
   const tensors = parts.tensors.map((t, i) => {
     const name = builder.createString(t.name);
     const shape = fb.Tensor.createShapeVector(builder, t.shape);
     let quant = 0;
     if (t.quant) {
       const scale = fb.QuantizationParameters.createScaleVector(builder, Array.from(t.quant.scale));
-      const zeroPoint = fb.QuantizationParameters.createZeroPointVector(builder, Array.from(t.quant.zeroPoint, (z) => BigInt(z)));
+      const zeroPoint = zeroPointVector(t.quant.zeroPoint);
       fb.QuantizationParameters.startQuantizationParameters(builder);
       fb.QuantizationParameters.addScale(builder, scale);
       fb.QuantizationParameters.addZeroPoint(builder, zeroPoint);
