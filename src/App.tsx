@@ -1,4 +1,5 @@
 import { BackbonePicker } from './ui/backbone/BackbonePicker';
+import { CompareBackbones } from './ui/backbone/CompareBackbones';
 import { ClassesPanel } from './ui/classes/ClassesPanel';
 import { PageDropZone } from './ui/classes/PageDropZone';
 import { Notices } from './ui/common/Notices';
@@ -24,6 +25,7 @@ export function App() {
         <ProjectsBar />
       </header>
       <RecoveryNotice />
+      <CompareBackbones />
       <Notices />
       <ImportProgress />
       <main className="app-main">

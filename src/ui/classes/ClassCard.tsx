@@ -4,6 +4,7 @@ import { useProject, type ClassInfo } from '../../state/project';
 import { readDrop } from './dropFiles';
 import { SampleGrid } from './SampleGrid';
 import { WebcamButton } from '../webcam/WebcamButton';
+import { ClassImagenetLabels } from './ClassImagenetLabels';
 
 /** One class: its name, a drop target and file picker for images, and its samples. */
 export function ClassCard({ info }: { info: ClassInfo }) {
@@ -84,6 +85,7 @@ export function ClassCard({ info }: { info: ClassInfo }) {
         <WebcamButton classId={info.id} />
         <span className="hint">or drop images here</span>
       </div>
+      <ClassImagenetLabels info={info} />
       <SampleGrid samples={info.samples} onDelete={(sampleId) => removeSample(info.id, sampleId)} />
     </section>
   );

@@ -3,6 +3,7 @@ import { predict } from '../../state/actions';
 import { useSession } from '../../state/session';
 import { FileDrop } from '../common/FileDrop';
 import { ExplainControls, HeatmapOverlay } from './Saliency';
+import { BackboneSees } from './BackboneSees';
 
 /**
  * Pick or drop an image to see every class's probability. The page shows the
@@ -63,6 +64,7 @@ export function TestImage() {
         )}
       </div>
       {predictions && previewUrl && <ExplainControls key={previewUrl} predictions={predictions} />}
+      <BackboneSees />
     </FileDrop>
   );
 }

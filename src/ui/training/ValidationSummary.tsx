@@ -13,7 +13,8 @@ export function ValidationSummary({ result }: { result: TrainedOutcome }) {
         Validation accuracy: <strong>{pct(validation.accuracy)}</strong> on {validation.count} held-out images.
       </p>
       {details && <RunDetails details={details} labels={labels} epochsRun={result.history.length} />}
-      <table className="confusion" aria-label="Confusion matrix">
+      <table className="confusion">
+        <caption>Confusion matrix</caption>
         <thead>
           <tr>
             <th scope="col">actual ↓ / predicted →</th>
