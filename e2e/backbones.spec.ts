@@ -70,6 +70,13 @@ test('Compare backbones fills one row per available backbone, is kept with the p
   expect(available).toContain(PACKAGE_V1_025);
   expect(available).not.toContain('mobilenet_v2_100_224_package');
 
+  // Cancel stops the engine's comparison operation: no table, the buttons come back.
+  await page.getByRole('button', { name: 'Compare backbones' }).click();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(page.getByText('Comparison cancelled. The earlier table, if any, is kept.')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('table', { name: /^Backbones compared on/ })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Compare backbones' })).toBeEnabled();
+
   await page.getByRole('button', { name: 'Compare backbones' }).click();
   await expect(page.getByRole('progressbar', { name: 'Comparing backbones' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toBeVisible();
