@@ -72,7 +72,8 @@ function offlineApp(): Partial<import('vite-plugin-pwa').VitePWAOptions> {
       icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml' }],
     },
     workbox: {
-      globPatterns: ['**/*.{js,css,html,wasm,webmanifest}', 'models/mobilenet_v2_035_224/*'],
+      // The V1 0.25 package model labels images for backbones without an ImageNet top (What the backbone sees).
+      globPatterns: ['**/*.{js,css,html,wasm,webmanifest}', 'models/mobilenet_v2_035_224/*', 'models/mobilenet_v1_025_224_package/*'],
       globIgnores: ['**/harness*', 'bench/**'],
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
       // Take control of the page that registered the worker, so even the first visit's tab works offline.

@@ -2,6 +2,9 @@
  * Fills public/models/<id>/ with every catalog backbone: copied from
  * MODELS_DIR (e.g. ../shared/models) when set, else downloaded from each
  * model's canonical public URL (model.json plus every shard it names).
+ * Entries with localCopy 'if-in-models-dir' (the @tensorflow-models/mobilenet
+ * family) are only copied when MODELS_DIR has them; the app loads the others
+ * from the package's own URLs at run time.
  *
  *   npm run models                 # copy or download, verify every shard
  *   npm run models -- --if-missing # only fetch what is not there yet
@@ -56,9 +59,16 @@ async function download(spec: BackboneSpec, to: string): Promise<string> {
 
 async function main() {
   const failures: string[] = [];
-  for (const spec of BACKBONES) {
+  for (const spec of BACKBONES as readonly BackboneSpec[]) {
     const to = join(target, spec.id);
     if (ifMissing && (await isComplete(to))) continue;
+    if (spec.localCopy === 'if-in-models-dir') {
+      const from = modelsDir && join(modelsDir, spec.sourceDir);
+      if (!from || !(await isComplete(from))) {
+        console.log(`models: ${spec.id}: not in MODELS_DIR; the app loads it from ${spec.publicUrl.replace(/\/model\.json$/, '')} when it can be reached`);
+        continue;
+      }
+    }
     await mkdir(to, { recursive: true });
     try {
       const how = modelsDir ? await copyFromModelsDir(join(modelsDir, spec.sourceDir), to) : await download(spec, to);
@@ -77,7 +87,7 @@ async function main() {
     console.error(
       `models: could not fill public/models/:\n  ${failures.join('\n  ')}\n` +
         (modelsDir
-          ? `Check that MODELS_DIR=${modelsDir} holds the model folders (${BACKBONES.map((b) => b.sourceDir).join(', ')}).`
+          ? `Check that MODELS_DIR=${modelsDir} holds the model folders (${(BACKBONES as readonly BackboneSpec[]).filter((b) => b.localCopy !== 'if-in-models-dir').map((b) => b.sourceDir).join(', ')}).`
           : 'Without internet access, point MODELS_DIR at a folder holding the models, e.g. MODELS_DIR=../shared/models npm run models'),
     );
     process.exit(1);

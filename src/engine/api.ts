@@ -8,6 +8,8 @@ export type { AugmentSettings, AugmentToggle, ClassWeightMode, EpochLogs, Initia
 export { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
 export { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneId, type BackboneSpec, type PixelScaling } from '../ml/backbones';
 import type { BackboneSpec } from '../ml/backbones';
+import type { BackboneComparison, BackboneSource, ClassImagenetView, CompareProgress, CompareRequest, ImagenetView } from './backboneTypes';
+export type * from './backboneTypes';
 
 export type { CustomChoice, CustomModelInfo, FeatureCandidate } from '../ml/customBackbone';
 
@@ -401,6 +403,21 @@ export interface EngineApi {
   importFromProjectFile(classIndex: number, start: number, count: number, target: ImportTarget): Promise<ImportResult>;
   /** Forgets the file last read by readProjectZip. */
   discardProjectFile(): Promise<void>;
+  /** Where each catalog backbone loads from now (same-origin copy, public URL), or why it cannot. */
+  backboneSources(): Promise<BackboneSource[]>;
+  /** A test image's pretrained ImageNet top-3, as this backbone (or, lacking an ImageNet top, the package's V1 0.25) sees it. */
+  imagenetLabels(image: Blob, backboneId: string): Promise<ImagenetView>;
+  /** The most frequent ImageNet labels among these samples (a class's images; an even sample of a large class). */
+  classImagenetLabels(sampleIds: string[], backboneId: string): Promise<ClassImagenetView>;
+  /**
+   * Trains the head on each backbone with the same split and seed, caching the embeddings it
+   * computes; the table is saved with the open project. Null when cancelled (see cancelComparison()).
+   */
+  compareBackbones(request: CompareRequest, onProgress: (progress: CompareProgress) => void): Promise<BackboneComparison | { refused: string } | null>;
+  /** Stops the running comparison after its current batch (nothing of it is kept). */
+  cancelComparison(): void;
+  /** Makes the compared head of this backbone the model in use (saved, with `revision`); null when the engine no longer holds it. */
+  useComparedModel(backboneId: string, labels: string[], revision: number): Promise<TrainOutcome | null>;
 }
 
 /** What the benchmark harness needs beyond the product API; the engine answers it only when started for a benchmark. */

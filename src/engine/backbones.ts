@@ -1,9 +1,13 @@
 /**
  * Backend and backbones: starts the fastest TF.js backend (measured once per
  * browser and GPU), loads catalog or custom backbones and keeps the one in use.
+ * Catalog backbones of the 'mobilenet-package' format load through
+ * @tensorflow-models/mobilenet (ml/packageBackbone.ts, via ml/backbone.ts's
+ * loadBackbone); `sources()` says where each catalog entry can load from now.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_BACKBONE_ID, getBackbone, localModelUrl, type BackboneSpec } from '../ml/backbones';
+import { BACKBONES, DEFAULT_BACKBONE_ID, getBackbone, localModelUrl, type BackboneSpec } from '../ml/backbones';
+import { cachedModelJson, fetchModelJson, resolveBackboneSources, type BackboneSource } from '../ml/backboneSources';
 import { loadBackbone, wrapBackbone, type LoadedBackbone } from '../ml/backbone';
 import { customSpec, describeGraphModel, describeLayersModel, type CustomChoice, type CustomModelInfo } from '../ml/customBackbone';
 import type { CustomBackboneSource, EngineOptions, EngineStatus, Progress } from './api';
@@ -94,6 +98,25 @@ export class Backbones {
     return this.customSpecs.get(id)?.spec ?? getBackbone(id);
   }
 
+  /**
+   * Where each catalog backbone loads from now: the same-origin copy `npm run models`
+   * made, else its public URL, else nowhere (with the reason). Offline the network is
+   * not asked at all: what the service worker cached is what can load.
+   */
+  sources(): Promise<BackboneSource[]> {
+    const probe = self.navigator.onLine || typeof caches === 'undefined' ? fetchModelJson() : cachedModelJson(caches);
+    return resolveBackboneSources(BACKBONES, self.location.origin, this.options?.appBase ?? '/', probe);
+  }
+
+  /**
+   * Loads a catalog backbone beside the one in use, without replacing it (the model
+   * that names ImageNet classes for backbones without an ImageNet top). The caller owns it.
+   */
+  async loadSide(id: string): Promise<LoadedBackbone> {
+    await this.backendStarted();
+    const spec = getBackbone(id);
+    return loadBackbone(spec, { localUrl: this.localUrlOf(spec) });
+  }
 
   /** Loads (or returns the loaded) backbone; only one is kept in memory at a time. */
   async load(id: string, onProgress?: (progress: Progress) => void): Promise<LoadedBackbone> {

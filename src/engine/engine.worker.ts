@@ -8,6 +8,8 @@
  *   embeddings.ts  the packed embedding cache and the background embedder
  *   training.ts    head training, fine-tuning, the model in use
  *   inference.ts   predictions, heatmaps, export
+ *   imagenetLabels.ts  what the backbone sees (pretrained ImageNet labels)
+ *   compareBackbones.ts  Compare backbones and its heads
  *   operations.ts  one-at-a-time ordering and cancellation
  */
 import * as Comlink from 'comlink';
@@ -34,12 +36,16 @@ import type {
   Progress,
   TrainCallbacks,
   TrainRequest,
+  CompareProgress,
+  CompareRequest,
 } from './api';
 import type { AugmentSettings } from '../ml/settings';
 import type { CustomChoice } from '../ml/customBackbone';
 import { augmentationPreview } from './augmentedEmbeddings';
 import { Backbones } from './backbones';
+import { Comparisons } from './compareBackbones';
 import { Embeddings } from './embeddings';
+import { ImagenetLabels } from './imagenetLabels';
 import { modelPixels } from './images';
 import { Inference } from './inference';
 import { exclusive, Operations } from './operations';
@@ -61,12 +67,20 @@ const embeddings = new Embeddings({
   project: () => (projects.current ? { id: projects.current.id, sampleIds: () => projects.sampleIds() } : null),
   backbone: (id) => backbones.load(id),
   onStatus: (status) => embeddingListeners.forEach((listener) => listener(status)),
-  paused: () => operations.isRunning('training'),
+  // Training and Compare backbones embed what they need themselves (and hold the backbone).
+  paused: () => operations.isRunning('training') || operations.isRunning('comparison'),
 });
 projects = new Projects(() => embeddings.backgroundInputSize());
 const models = new ModelHolder(backbones, () => projects.current?.id ?? null);
 const training = new Training({ backbones, embeddings, projects, models });
 const inference = new Inference(backbones, models);
+const comparisons = new Comparisons({ backbones, embeddings, projects, models, pixels: modelPixels });
+/** What the backbone sees; the model that labels for backbones without an ImageNet top loads on first use. */
+const imagenet = new ImagenetLabels({
+  loadSideModel: (id) => backbones.loadSide(id),
+  pixels: modelPixels,
+  bytes: (ids) => projects.bytes(ids),
+});
 /** The project file last checked by readProjectZip, imported from here chunk by chunk. */
 let pendingProjectFile: PendingProjectFile | null = null;
 
@@ -78,7 +92,12 @@ async function imported(outcome: Awaited<ReturnType<Projects['importFiles']>>): 
 
 const engine: BenchEngineApi = {
   start: (options: EngineOptions) => backbones.start(options),
-  remeasureBackends: () => exclusive(() => backbones.remeasure()),
+  remeasureBackends: () =>
+    exclusive(() => {
+      // Its model lives on the old backend; loaded again on next use.
+      imagenet.dispose();
+      return backbones.remeasure();
+    }),
   useBackbone: (id: string, onProgress?: (progress: Progress) => void) =>
     exclusive(async () => {
       const loaded = await backbones.load(id, onProgress);
@@ -95,6 +114,7 @@ const engine: BenchEngineApi = {
       operations.cancel('background');
       embeddings.reset();
       training.reset();
+      comparisons.discard();
       models.clear();
       return projects.open(id);
     }),
@@ -103,6 +123,7 @@ const engine: BenchEngineApi = {
     exclusive(async () => {
       if (projects.current?.id === id) {
         embeddings.reset();
+        comparisons.discard();
         models.clear();
       }
       await projects.delete(id);
@@ -171,6 +192,19 @@ const engine: BenchEngineApi = {
   discardProjectFile: async () => {
     pendingProjectFile = null;
   },
+
+  backboneSources: () => backbones.sources(),
+  imagenetLabels: (image: Blob, backboneId: string) => exclusive(async () => imagenet.ofImage(await backbones.load(backboneId), image)),
+  classImagenetLabels: (sampleIds: string[], backboneId: string) => exclusive(async () => imagenet.ofClass(await backbones.load(backboneId), sampleIds)),
+  compareBackbones: (request: CompareRequest, onProgress: (progress: CompareProgress) => void) =>
+    operations.run('comparison', (signal) => exclusive(() => comparisons.run(request, signal, onProgress))),
+  cancelComparison: () => operations.cancel('comparison'),
+  useComparedModel: (backboneId: string, labels: string[], revision: number) =>
+    exclusive(async () => {
+      const outcome = await comparisons.use(backboneId, labels, revision);
+      if (outcome) void embeddings.embedInBackground(backbones.spec(backboneId));
+      return outcome;
+    }),
 
   // Benchmark harness only (BenchEngineApi).
   embedSamples: (ids: string[], backboneId: string, onProgress?: (progress: Progress) => void) =>

@@ -58,7 +58,7 @@ export function deployRefusal(backbone: LoadedBackbone, format: DeployFormatId):
   return (
     `${FORMAT_TITLES[format]} export needs a layers-model backbone. ${backbone.spec.title} is a graph model (a converted ` +
     'TensorFlow SavedModel) that this app can run but not rewrite into other formats, so only the TensorFlow.js export works ' +
-    'for it (the head, with the backbone named in metadata.json). For TFLite or ONNX, switch to MobileNet V2 0.35 or V1 0.25 and train again.'
+    'for it (the head, with the backbone named in metadata.json). For TFLite or ONNX, switch to MobileNet V2 0.35, V1 0.25 or V1 0.75 and train again.'
   );
 }
 

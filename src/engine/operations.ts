@@ -4,10 +4,10 @@
  * embed the same image twice or race for the backbone. Every stoppable operation
  * gets an AbortSignal when it is requested; `cancel(kind)` aborts the running one
  * of that kind and any requested before the call that have not started yet.
- * This is the one cancellation mechanism: import, embedding, training and
- * explanation all check their signal between batches.
+ * This is the one cancellation mechanism: import, embedding, training,
+ * explanation and Compare backbones all check their signal between batches.
  */
-export type OperationKind = 'training' | 'explanation' | 'background' | 'import';
+export type OperationKind = 'training' | 'explanation' | 'background' | 'import' | 'comparison';
 
 let queue: Promise<unknown> = Promise.resolve();
 

@@ -5,7 +5,7 @@
  * stored with the document in one transaction. Bytes stay in the database and
  * are read back batch by batch when needed.
  */
-import type { AcceptedSample, ImportResult, ImportTarget, IncomingFile, IncomingFrame, OpenedProject, ProjectSummary } from './api';
+import type { AcceptedSample, BackboneComparison, ImportResult, ImportTarget, IncomingFile, IncomingFrame, OpenedProject, ProjectSummary } from './api';
 import * as db from '../storage/db';
 import type { ProjectDoc, ProjectEdits, StoredSample } from '../storage/db';
 import { centerSquarePixels, dataUrlOf, decodeImage, frameAsJpeg, ImageRejected, thumbnailOf } from './images';
@@ -61,6 +61,14 @@ export class Projects {
   async edit(id: string, edits: Partial<ProjectEdits>): Promise<void> {
     const doc = await db.editProject(id, edits);
     if (doc && id === this.doc?.id) this.doc = doc;
+  }
+
+  /** Saves a Compare backbones table with the open project's document. */
+  async saveComparison(comparison: BackboneComparison | null): Promise<void> {
+    const doc = this.doc;
+    if (!doc) return;
+    await db.putComparison(doc.id, comparison);
+    doc.comparison = comparison;
   }
 
   async delete(id: string): Promise<void> {

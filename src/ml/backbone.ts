@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { foldedForward, type FoldedForward } from './foldedBackbone';
 import { publicFileUrl, type BackboneSpec } from './backbones';
 import { HEAD_LAYER_NAMES } from './head';
+import { loadPackageBackbone } from './packageBackbone';
+import { IMAGENET_LABELS, softmaxLabeller } from './imagenet';
 
 export interface LoadedBackbone {
   spec: BackboneSpec;
@@ -11,7 +13,16 @@ export interface LoadedBackbone {
   featureModel: tf.LayersModel | null;
   /** Preprocessed images [N, s, s, 3] → embeddings [N, D]. */
   embed(images: tf.Tensor4D): tf.Tensor2D;
+  /** The backbone's own ImageNet top, when it has one ("what the backbone sees"). */
+  imagenet?: ImagenetLabeller;
+  /** Weights in the loaded model (parameters), for comparing backbones by size. */
+  parameterCount?: number;
   dispose(): void;
+}
+
+/** ImageNet's top-k labels of preprocessed images [N, s, s, 3], one list per image, most likely first. */
+export interface ImagenetLabeller {
+  topK(images: tf.Tensor4D, k: number): Promise<{ label: string; probability: number }[][]>;
 }
 
 export type ModelLoader = (
@@ -35,6 +46,7 @@ export interface LoadBackboneOptions {
  * truncates it at its feature layer. If both fail, the error names both URLs.
  */
 export async function loadBackbone(spec: BackboneSpec, options: LoadBackboneOptions): Promise<LoadedBackbone> {
+  if (spec.format === 'mobilenet-package') return loadPackageBackbone(spec, options);
   const loader = options.loader ?? defaultLoader;
   const attempts: { url: string; options: tf.io.LoadOptions }[] = [
     { url: options.localUrl, options: { onProgress: options.onProgress } },
@@ -64,6 +76,7 @@ export function wrapBackbone(spec: BackboneSpec, model: tf.LayersModel | tf.Grap
       spec,
       source,
       featureModel: null,
+      parameterCount: Object.values(model.weights).flat().reduce((n, w) => n + w.size, 0),
       embed: (images) =>
         tf.tidy(() => {
           const out = model.execute(images, spec.featureNode) as tf.Tensor;
@@ -85,10 +98,14 @@ export function wrapBackbone(spec: BackboneSpec, model: tf.LayersModel | tf.Grap
   } catch {
     folded = null;
   }
+  const top = model.outputs[0].shape;
   return {
     spec,
     source,
     featureModel,
+    parameterCount: model.countParams(),
+    // A model that ends in ImageNet's 1000 classes (the tfjs-models V1 layers models) labels images itself.
+    imagenet: spec.imagenetTop && top.length === 2 && top[1] === IMAGENET_LABELS.length ? softmaxLabeller((x) => model.predict(x) as tf.Tensor2D) : undefined,
     embed: (images) =>
       folded
         ? tf.tidy(() => {

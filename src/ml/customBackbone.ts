@@ -4,7 +4,7 @@
  * a feature layer, and turns the choice into a BackboneSpec the app trains on.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackboneFormat, BackboneSpec, PixelScaling } from './backbones';
+import type { BackboneSpec, PixelScaling } from './backbones';
 import { CUSTOM_PREFIX, customSpecId } from './customSpecId';
 
 export interface FeatureCandidate {
@@ -16,7 +16,7 @@ export interface FeatureCandidate {
 }
 
 export interface CustomModelInfo {
-  format: BackboneFormat;
+  format: 'layers' | 'graph';
   inputSize: number;
   layers: FeatureCandidate[];
   /** The proposed feature layer: the last spatial or pooled layer before the classifier. */
@@ -26,7 +26,7 @@ export interface CustomModelInfo {
 export { CUSTOM_PREFIX };
 
 /** Reads the format from model.json's contents (TF.js converter output or a Keras-style save). */
-export function formatOfModelJson(json: { format?: string; modelTopology?: { node?: unknown; class_name?: string; config?: unknown } }): BackboneFormat {
+export function formatOfModelJson(json: { format?: string; modelTopology?: { node?: unknown; class_name?: string; config?: unknown } }): 'layers' | 'graph' {
   if (json.format === 'graph-model' || Array.isArray(json.modelTopology?.node)) return 'graph';
   if (json.format === 'layers-model' || json.modelTopology?.class_name || json.modelTopology?.config) return 'layers';
   throw new Error('This model.json is neither a TF.js layers model nor a graph model.');

@@ -30,6 +30,8 @@ export interface ModelMetadata {
     url: string;
     format: 'graph';
     featureNode: string;
+    /** For @tensorflow-models/mobilenet backbones: `mobilenet.load(loadConfig)`, then `infer(image, true)`. */
+    mobilenetPackage?: { version: 1 | 2; alpha: number };
     inputSize: number;
     preprocessing: string;
   };
@@ -108,6 +110,7 @@ export async function exportClassifier(options: ExportOptions): Promise<ModelFil
               url: spec.publicUrl,
               format: 'graph' as const,
               featureNode: spec.featureNode,
+              ...(spec.mobilenetPackage ? { mobilenetPackage: spec.mobilenetPackage } : {}),
               inputSize: spec.inputSize,
               preprocessing: describePreprocessing(spec.scaling, spec.inputSize),
             },
@@ -124,7 +127,8 @@ export async function exportClassifier(options: ExportOptions): Promise<ModelFil
 }
 
 export function describePreprocessing(scaling: LoadedBackbone['spec']['scaling'], size: number): string {
-  const range = scaling === 'teachable-machine' ? 'x / 127 - 1 (range [-1, 1])' : 'x / 255 (range [0, 1])';
+  const range =
+    scaling === 'teachable-machine' ? 'x / 127 - 1 (range [-1, 1])' : scaling === 'pixels' ? 'x / 255 (range [0, 1], as @tensorflow-models/mobilenet feeds it)' : 'x / 255 (range [0, 1])';
   return `RGB, centre square crop, resize to ${size}×${size}, then ${range}`;
 }
 

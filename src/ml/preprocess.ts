@@ -16,6 +16,7 @@ export function centerSquare(width: number, height: number): CropRect {
 /** Maps a 0..255 channel value to the model's input range. */
 export function scaleFunction(scaling: PixelScaling): (value: number) => number {
   // Teachable Machine divides by 127 (not 127.5); exported models expect the same.
+  if (scaling === 'pixels') return (v) => v;
   return scaling === 'teachable-machine' ? (v) => v / 127 - 1 : (v) => v / 255;
 }
 

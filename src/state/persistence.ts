@@ -211,6 +211,8 @@ function showProject(doc: ProjectDoc): void {
     settings: { ...DEFAULT_TRAIN_SETTINGS, ...doc.settings },
     revision: doc.revision,
     customBackbone: doc.customBackbone ?? null,
+    // The engine saved it when the comparison finished.
+    comparison: doc.comparison ?? null,
   });
   const training = doc.training;
   useSession.setState({

@@ -1,6 +1,6 @@
 /** The project being edited: classes, their samples (ids and names), backbone and settings. */
 import { create } from 'zustand';
-import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type CustomChoice, type TrainSettings } from '../engine/api';
+import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type BackboneComparison, type CustomChoice, type TrainSettings } from '../engine/api';
 
 /** The feature-layer choice made on a custom backbone, and the backbone id it became. */
 export type CustomBackboneChoice = CustomChoice & { specId: string; specTitle: string };
@@ -40,6 +40,8 @@ interface ProjectState {
   setSettings(patch: Partial<TrainSettings>): void;
   customBackbone: CustomBackboneChoice | null;
   setCustomBackbone(choice: CustomBackboneChoice): void;
+  /** The last Compare backbones table; saved with the project. */
+  comparison: BackboneComparison | null;
 }
 
 let nextClassNumber = 1;
@@ -103,4 +105,5 @@ export const useProject = create<ProjectState>()((set, get) => ({
   setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
   customBackbone: null,
   setCustomBackbone: (customBackbone) => set({ customBackbone }),
+  comparison: null,
 }));

@@ -36,7 +36,7 @@ interface SessionState {
   measuringBackends: boolean;
   engineError: string | null;
   /** The blocking operation running now (a whole-project import is one; adding images runs beside others). */
-  busy: 'training' | 'exporting' | 'importing' | null;
+  busy: 'training' | 'exporting' | 'importing' | 'comparing' | null;
   /** How many imports are in flight. */
   importing: number;
   progress: Progress | null;

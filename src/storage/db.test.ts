@@ -15,6 +15,7 @@ import {
   listProjects,
   moveSamples,
   putEmbeddingBlock,
+  putComparison,
   putProject,
   readEmbeddings,
   removeSamples,
@@ -116,6 +117,27 @@ describe('the project database', () => {
     // A rename alone leaves the classes as they are.
     await editProject('p', { name: 'Again' });
     expect((await getProject('p'))?.classes.map((c) => c.id)).toEqual(['c2']);
+  });
+
+  it("keeps a Compare backbones table with the document: the page's edits leave it, a duplicate copies it", async () => {
+    await putProject(doc('p', []));
+    const comparison = {
+      labels: ['a', 'b'],
+      images: 10,
+      validationImages: 4,
+      seed: 1,
+      epochs: 5,
+      backend: 'cpu',
+      madeAt: '2026-01-01T00:00:00.000Z',
+      rows: [{ backboneId: 'b', title: 'B', accuracy: 0.75, perClassAccuracy: [1, 0.5], embedMsPerImage: 2, parameters: 100, exportFormats: 'x' }],
+      skipped: [],
+    };
+    await putComparison('p', comparison);
+    await editProject('p', { name: 'Renamed', backboneId: 'other' });
+    expect(await getProject('p')).toMatchObject({ name: 'Renamed', comparison });
+    expect((await duplicateProject('p', 'Copy')).comparison).toEqual(comparison);
+    await putComparison('gone', comparison);
+    expect(await getProject('gone')).toBeUndefined();
   });
 
   it('removes and moves images in the document and the records together', async () => {

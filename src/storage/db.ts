@@ -10,7 +10,7 @@
  * are by key, by key cursor, or by cursor over bounded records.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { CustomChoice, TrainOutcome, TrainSettings } from '../engine/api';
+import type { BackboneComparison, CustomChoice, TrainOutcome, TrainSettings } from '../engine/api';
 import type { TailData } from '../ml/fineTune';
 import type { ModelData } from '../ml/modelData';
 
@@ -47,6 +47,8 @@ export interface ProjectDoc {
   revision: number;
   /** The last training's report, shown again after a reload; the model itself (head and any fine-tuned tail) is in `heads`. */
   training: SavedTraining | null;
+  /** The last Compare backbones table, written by the engine when a comparison finishes (absent in projects saved before it existed). */
+  comparison?: BackboneComparison | null;
   createdAt: number;
   updatedAt: number;
   /** The feature-layer choice when backboneId is a custom backbone's; its model is in `customBackbones`. */
@@ -65,7 +67,7 @@ export interface StoredCustomBackbone {
   savedAt: number;
 }
 
-/** What the page may change of a project document: everything but which samples a class holds and the training report. */
+/** What the page may change of a project document: everything but which samples a class holds, the training report and the comparison table. */
 export interface ProjectEdits {
   name: string;
   /** Classes in order; one missing here that the document has is deleted, with its images. */
@@ -369,6 +371,15 @@ export async function putHeadWithReport(head: StoredHead, training: SavedTrainin
   const work: Promise<unknown>[] = [tx.objectStore('heads').put(head)];
   if (doc) work.push(tx.objectStore('projects').put({ ...doc, training, updatedAt: Date.now() }));
   await Promise.all([...work, tx.done]);
+}
+
+/** Keeps a Compare backbones table with its project (the page's edits never carry it, so they cannot overwrite it). */
+export async function putComparison(projectId: string, comparison: BackboneComparison | null): Promise<void> {
+  const db = await openStudioDb();
+  const tx = db.transaction('projects', 'readwrite');
+  const doc = await tx.store.get(projectId);
+  if (doc) await tx.store.put({ ...doc, comparison, updatedAt: Date.now() });
+  await tx.done;
 }
 
 /** Removes a project and everything stored for it, in one transaction. */

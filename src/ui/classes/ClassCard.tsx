@@ -8,6 +8,7 @@ import { useRovingFocus } from '../common/useRovingFocus';
 import { readDrop } from './dropFiles';
 import { SampleGrid } from './SampleGrid';
 import { WebcamButton } from '../webcam/WebcamButton';
+import { ClassImagenetLabels } from './ClassImagenetLabels';
 
 /** One class: its name, a drop target and file picker for images, and its samples. */
 export function ClassCard({ info, index }: { info: ClassInfo; index: number }) {
@@ -84,6 +85,7 @@ export function ClassCard({ info, index }: { info: ClassInfo; index: number }) {
       </div>
       {info.samples.length === 0 && <p className="hint drop-hint">Drop photos here, upload them or take them with the webcam.</p>}
       <ClassMessages classId={info.id} />
+      <ClassImagenetLabels info={info} />
       <SampleGrid samples={info.samples} onDelete={(sampleId) => deleteSampleWithUndo(info.id, sampleId)} />
     </section>
   );

@@ -29,8 +29,8 @@ export function DownloadModel({ formatId, onFormatChange }: Props) {
   const backbone = BACKBONES.find((b) => b.id === backboneId);
   // Graph backbones run in TF.js but cannot be rewritten; the engine refuses too, this says so before trying.
   const refusal =
-    formatId !== 'tfjs' && backbone?.format === 'graph'
-      ? `${format.label} needs a layers-model backbone. ${backbone.title} is a graph model that this app can run but not rewrite, so only TensorFlow.js works for it. Switch to MobileNet V2 0.35 or V1 0.25 and train again for TFLite or ONNX.`
+    formatId !== 'tfjs' && backbone && backbone.format !== 'layers'
+      ? `${format.label} needs a layers-model backbone. ${backbone.title} is a graph model that this app can run but not rewrite, so only TensorFlow.js works for it. Switch to MobileNet V2 0.35, V1 0.25 or V1 0.75 and train again for TFLite or ONNX.`
       : null;
   const exporting = progress !== null;
 

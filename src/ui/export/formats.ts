@@ -3,15 +3,15 @@
  * "Use your model" snippet with the right preprocessing. One list for every
  * place that offers a download (the Preview panel, an export dialog).
  */
-import type { DeployFormatId } from '../../engine/api';
+import type { DeployFormatId, PixelScaling } from '../../engine/api';
 
 export type ExportFormatId = 'tfjs' | DeployFormatId;
 
 /** How the snippet should prepare an image: side length and pixel scaling of the backbone. */
 export interface SnippetInput {
   size: number;
-  /** 'teachable-machine' is x / 127 − 1; 'unit' is x / 255. */
-  scaling: 'teachable-machine' | 'unit';
+  /** 'teachable-machine' is x / 127 − 1; 'unit' is x / 255; 'pixels' (the @tensorflow-models/mobilenet graphs, input range [0, 1]) is x / 255 too. */
+  scaling: PixelScaling;
 }
 
 export interface ExportFormat {
@@ -28,7 +28,7 @@ export interface ExportFormat {
   snippet(input: SnippetInput): string;
 }
 
-const floatScale = ({ scaling }: SnippetInput) => (scaling === 'unit' ? ' / 255.0' : ' / 127.0 - 1.0');
+const floatScale = ({ scaling }: SnippetInput) => (scaling === 'teachable-machine' ? ' / 127.0 - 1.0' : ' / 255.0');
 
 /** Python: centre square crop and resize like the app (and Teachable Machine). */
 const pythonImage = ({ size }: SnippetInput) =>

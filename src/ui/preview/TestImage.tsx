@@ -4,6 +4,7 @@ import { useSession } from '../../state/session';
 import { useLabelColour } from './colours';
 import { FileDrop } from '../common/FileDrop';
 import { ExplainControls, HeatmapOverlay } from './Saliency';
+import { BackboneSees } from './BackboneSees';
 import { Verdict } from './Verdict';
 
 /**
@@ -73,6 +74,7 @@ export function TestImage() {
         )}
       </div>
       {predictions && previewUrl && <ExplainControls key={previewUrl} predictions={predictions} />}
+      <BackboneSees />
     </FileDrop>
   );
 }

@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import { BackbonePicker } from '../backbone/BackbonePicker';
+import { CompareBackbones } from '../backbone/CompareBackbones';
 import { EngineStatusLine } from './EngineStatusLine';
 
 const OPEN_KEY = 'transfer-studio:advanced-open';
 
 /**
- * The expert's tools, one click away: the backbone (and custom backbones) and
+ * The expert's tools, one click away: the backbone (and custom backbones, and
+ * Compare backbones) and
  * which compute backend runs the engine, with its measurements. Whoever opens
  * it keeps it open across visits.
  */
@@ -23,6 +25,7 @@ export function AdvancedPanel() {
     >
       <summary>Advanced: backbone and compute engine</summary>
       <BackbonePicker />
+      <CompareBackbones />
       <EngineStatusLine />
     </details>
   );

@@ -9,7 +9,8 @@ export function ValidationSummary({ result }: { result: TrainedOutcome }) {
   return (
     <div className="validation">
       <div className="table-scroll">
-      <table className="confusion" aria-label="Confusion matrix">
+      <table className="confusion">
+        <caption>Confusion matrix</caption>
         <thead>
           <tr>
             <th scope="col">actual ↓ / predicted →</th>
