@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { addImages, classCard, expectCount, openApp, predictImage, train } from './app';
+import { addImages, classCard, clickDownloadModel, expectCount, openApp, predictImage, train } from './app';
 import { heldOut, trainingSet } from './fixtures';
 
 // Offline and deterministic: public model URLs are never reached, so the package models
@@ -56,7 +56,7 @@ test('MobileNet through @tensorflow-models/mobilenet trains, predicts, and shows
 
   // The export follows the graph-model rule: the head alone, with the backbone named.
   const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Download model' }).click();
+  await clickDownloadModel(page);
   expect((await download).suggestedFilename()).toMatch(/-model\.zip$/);
 });
 

@@ -183,7 +183,8 @@ async function timeToInteractive(browser: import('@playwright/test').Browser, ba
     const handle = await page.waitForFunction(
       () => {
         const train = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Train');
-        const ready = train && !train.disabled && /Backend: /.test(document.body.innerText);
+        // textContent: the engine status sits in the Advanced panel, which may be closed.
+        const ready = train && !train.disabled && /Backend: /.test(document.body.textContent ?? "");
         return ready ? performance.now() : false;
       },
       undefined,

@@ -134,6 +134,9 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
     await page.addInitScript(OBSERVE_LONG_TASKS);
     page.setDefaultTimeout(60 * 60_000);
     await page.goto(`${options.baseUrl}/${options.backend ? `?backend=${options.backend}` : ''}`);
+    // The engine status is in the Advanced panel: open it as a curious user would.
+    const advanced = page.getByText('Advanced: backbone and compute engine', { exact: true });
+    if (!(await advanced.evaluate((s) => (s.parentElement as HTMLDetailsElement).open))) await advanced.click();
     await expect(page.getByText(/^Backend: /)).toBeVisible();
     await page.waitForTimeout(2000);
     const emptyMb = chromiumRssMb(profile);

@@ -116,9 +116,11 @@ function HeatmapCaption({ result }: { result: Explanation }) {
       </div>
       <details className="hint heatmap-details">
         <summary>How this is measured</summary>
-        Occlusion: the model's {result.inputSize} px centre square is covered by a grey patch of {result.patchSize} px at each place of a{' '}
-        {result.rows}×{result.cols} grid, and each place is coloured by how many percentage points "{result.label}" drops when it is covered;{' '}
-        {result.evaluations} predictions in {(result.milliseconds / 1000).toFixed(1)} s ({result.backend}).
+        <p>
+          Occlusion: the model's {result.inputSize} px centre square is covered by a grey patch of {result.patchSize} px at each place of a{' '}
+          {result.rows}×{result.cols} grid, and each place is coloured by how many percentage points "{result.label}" drops when it is covered;{' '}
+          {result.evaluations} predictions in {(result.milliseconds / 1000).toFixed(1)} s ({result.backend}).
+        </p>
       </details>
     </div>
   );
