@@ -10,8 +10,10 @@ export function ClassImagenetLabels({ info }: { info: ClassInfo }) {
   const entry = useBackbones((s) => s.classLabels[info.id]);
   const busy = useSession((s) => s.busy !== null);
   if (!entry) {
+    // Nothing to label in an empty class: no control until it has photos.
+    if (info.samples.length === 0) return null;
     return (
-      <button type="button" className="link" disabled={busy || info.samples.length === 0} onClick={() => void labelClass(info.id)}>
+      <button type="button" className="link" disabled={busy} onClick={() => void labelClass(info.id)}>
         ImageNet labels of {info.name}
       </button>
     );
