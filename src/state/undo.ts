@@ -32,23 +32,22 @@ function offer(text: string, undo: () => void, commit: () => void): void {
   timer = setTimeout(() => endOffer(), UNDO_MS);
 }
 
-/** Ends the offer: what was deleted is gone for good. */
-export function endOffer(): void {
+/** Clears the toast and its timer; returns the offer that was showing, if any. */
+function takeOffer(): UndoOffer | null {
   if (timer) clearTimeout(timer);
   timer = null;
   const current = useUndo.getState().offer;
-  if (!current) return;
-  useUndo.setState({ offer: null });
-  current.commit();
+  if (current) useUndo.setState({ offer: null });
+  return current;
+}
+
+/** Ends the offer: what was deleted is gone for good. */
+export function endOffer(): void {
+  takeOffer()?.commit();
 }
 
 export function undoLast(): void {
-  if (timer) clearTimeout(timer);
-  timer = null;
-  const current = useUndo.getState().offer;
-  if (!current) return;
-  useUndo.setState({ offer: null });
-  current.undo();
+  takeOffer()?.undo();
 }
 
 const release = (samples: Sample[]) => void getEngine().removeSamples(samples.map((s) => s.id));
