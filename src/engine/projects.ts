@@ -8,9 +8,13 @@
 import type { AcceptedSample, BackboneComparison, ImportResult, ImportTarget, IncomingFile, IncomingFrame, OpenedProject, ProjectSummary } from './api';
 import * as db from '../storage/db';
 import type { ProjectDoc, ProjectEdits, StoredSample } from '../storage/db';
+import { mapConcurrently } from './concurrency';
 import { centerSquarePixels, dataUrlOf, decodeImage, frameAsJpeg, ImageRejected, thumbnailOf } from './images';
 
 const LAST_PROJECT_KEY = 'lastProjectId';
+
+/** Images decoded at once during an import: file reads and decodes run outside the worker's thread, so several in flight overlap them. */
+const DECODES_IN_FLIGHT = 8;
 
 /** A decoded import: what is stored, what the page is told, and pixels for the embedder. */
 interface Decoded {
@@ -21,6 +25,9 @@ interface Decoded {
 
 export class Projects {
   private doc: ProjectDoc | null = null;
+  /** Writes of the open document begun, and the latest of them whose result is the mirror. */
+  private writesBegun = 0;
+  private writeMirrored = 0;
 
   /** @param embedSize the model input size images are decoded to at import (null: none). */
   constructor(private readonly embedSize: () => number | null) {}
@@ -59,8 +66,26 @@ export class Projects {
 
   /** Applies the page's edits to a project (the open one or another, e.g. renamed from the list). */
   async edit(id: string, edits: Partial<ProjectEdits>): Promise<void> {
-    const doc = await db.editProject(id, edits);
-    if (doc && id === this.doc?.id) this.doc = doc;
+    if (id !== this.doc?.id) {
+      await db.editProject(id, edits);
+      return;
+    }
+    await this.mirror(() => db.editProject(id, edits));
+  }
+
+  /**
+   * Runs a write of the open project's document and keeps what it stored as the
+   * mirror. Writes overlap (the page saves an edit while an import chunk is
+   * stored); the database runs them in the order they began, so the result of the
+   * latest-begun write is the stored document, whichever promise settles last.
+   */
+  private async mirror(write: () => Promise<ProjectDoc | undefined>): Promise<void> {
+    const ticket = ++this.writesBegun;
+    const stored = await write();
+    if (stored && stored.id === this.doc?.id && ticket > this.writeMirrored) {
+      this.writeMirrored = ticket;
+      this.doc = stored;
+    }
   }
 
   /** Saves a Compare backbones table with the open project's document. */
@@ -83,16 +108,19 @@ export class Projects {
   async remove(ids: string[]): Promise<void> {
     const doc = this.doc;
     if (!doc || ids.length === 0) return;
-    await db.removeSamples(doc.id, ids);
-    const gone = new Set(ids);
-    doc.classes = doc.classes.map((c) => ({ ...c, samples: c.samples.filter((s) => !gone.has(s.id)) }));
+    await this.mirror(async () => {
+      await db.removeSamples(doc.id, ids);
+      return db.getProject(doc.id);
+    });
   }
 
   async move(ids: string[], toClassId: string): Promise<void> {
     const doc = this.doc;
     if (!doc) return;
-    await db.moveSamples(doc.id, ids, toClassId);
-    this.doc = (await db.getProject(doc.id)) ?? doc;
+    await this.mirror(async () => {
+      await db.moveSamples(doc.id, ids, toClassId);
+      return db.getProject(doc.id);
+    });
   }
 
   /** Original bytes, in the order asked; undefined for samples no longer stored. */
@@ -133,22 +161,22 @@ export class Projects {
     reasonOf: (error: unknown) => string,
     release: (item: T) => void = () => undefined,
   ): Promise<{ result: ImportResult; decoded: Decoded[] }> {
-    const rejected: ImportResult['rejected'] = [];
-    const decoded: Decoded[] = [];
     const size = this.embedSize();
-    for (const item of items) {
+    const outcomes = await mapConcurrently(items, DECODES_IN_FLIGHT, async (item): Promise<Decoded | { name: string; reason: string }> => {
       let bitmap: ImageBitmap | undefined;
       try {
         const opened = await read(item);
         bitmap = opened.bitmap;
-        decoded.push(await decodedSample(opened.file, bitmap, item.name, size));
+        return await decodedSample(opened.file, bitmap, item.name, size);
       } catch (error) {
-        rejected.push({ name: item.name, reason: reasonOf(error) });
+        return { name: item.name, reason: reasonOf(error) };
       } finally {
         bitmap?.close();
         release(item);
       }
-    }
+    });
+    const decoded = outcomes.filter((o): o is Decoded => 'stored' in o);
+    const rejected = outcomes.filter((o): o is { name: string; reason: string } => !('stored' in o));
     return this.store(decoded, rejected, target);
   }
 
@@ -159,14 +187,11 @@ export class Projects {
     if (decoded.length === 0) return { result: { accepted: [], rejected }, decoded };
     const samples = decoded.map((d) => ({ ...d.stored, projectId: doc.id }));
     try {
-      await db.addSamples(doc.id, target, samples);
+      await this.mirror(() => db.addSamples(doc.id, target, samples));
     } catch (error) {
       const storageProblem = db.isQuotaError(error) ? db.QUOTA_MESSAGE : `The images could not be saved in this browser: ${error instanceof Error ? error.message : error}`;
       return { result: { accepted: [], rejected, storageProblem }, decoded: [] };
     }
-    let owner = doc.classes.find((c) => c.id === target.classId);
-    if (!owner) doc.classes.push((owner = { id: target.classId, name: target.className, samples: [] }));
-    owner.samples.push(...samples.map((s) => ({ id: s.id, name: s.name })));
     return { result: { accepted: decoded.map((d) => d.accepted), rejected }, decoded };
   }
 }

@@ -14,8 +14,12 @@ import { useSession, type ExplanationView } from './session';
 /** Longest side of the test-image preview the page shows. */
 const PREVIEW_SIZE = 320;
 
-/** Files handed to the engine per call, so thumbnails appear while a large drop is read. */
-const IMPORT_CHUNK = 16;
+/**
+ * Files handed to the engine per call (a dropped folder, a project file's samples),
+ * so thumbnails appear while a large drop is read; each call's images are decoded
+ * several at once and stored in one transaction.
+ */
+export const IMPORT_CHUNK = 48;
 
 export async function startEngine(search = window.location.search): Promise<void> {
   const requested = new URLSearchParams(search).get('backend');

@@ -9,13 +9,12 @@ import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type ExportClass, type Pro
 import { getEngine, remoteCallback } from '../engine/engine';
 import { QUOTA_MESSAGE, isQuotaError } from '../storage/quota';
 import { formatBytes } from '../storage/projectZip';
-import { beginImport, endImport, importWasCancelled, loadBackbone, messageOf, saveBlob, slug } from './actions';
+import { beginImport, endImport, IMPORT_CHUNK, importWasCancelled, loadBackbone, messageOf, saveBlob, slug } from './actions';
 import { useProject, type ClassInfo } from './project';
 import { useSession } from './session';
 import { primeThumbnails } from './thumbnails';
 
 const SAVE_DELAY_MS = 250;
-const IMPORT_CHUNK = 16;
 
 export type { ProjectSummary };
 
@@ -393,5 +392,5 @@ export async function importProjectFile(file: File): Promise<void> {
     return;
   }
   await openProject(doc.id);
-  session.notify('info', `Imported "${doc.name}": ${doc.classes.length} classes, ${counts.reduce((n, c) => n + c, 0)} images.`);
+  session.notify('info', `Imported "${doc.name}": ${doc.classes.length} classes, ${counts.reduce((n, c) => n + c, 0).toLocaleString('en')} images.`);
 }

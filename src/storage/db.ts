@@ -259,9 +259,10 @@ export async function editProject(id: string, edits: Partial<ProjectEdits>): Pro
 /**
  * Stores new samples and lists them in their class, all in one transaction:
  * either every one is stored and listed or none is. A class the document does
- * not have yet (created on the page since its last save) is added.
+ * not have yet (created on the page since its last save) is added. Returns the
+ * document as stored.
  */
-export async function addSamples(projectId: string, target: { classId: string; className: string }, samples: StoredSample[]): Promise<void> {
+export async function addSamples(projectId: string, target: { classId: string; className: string }, samples: StoredSample[]): Promise<ProjectDoc> {
   const db = await openStudioDb();
   const tx = db.transaction(['projects', 'samples'], 'readwrite');
   const doc = await tx.objectStore('projects').get(projectId);
@@ -274,6 +275,7 @@ export async function addSamples(projectId: string, target: { classId: string; c
   owner.samples.push(...samples.map((s) => ({ id: s.id, name: s.name })));
   doc.updatedAt = Date.now();
   await Promise.all([...samples.map((s) => tx.objectStore('samples').put(s)), tx.objectStore('projects').put(doc), tx.done]);
+  return doc;
 }
 
 /** Removes samples from their project: records, document entries and their stored embeddings, together. */

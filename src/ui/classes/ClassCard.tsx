@@ -59,7 +59,7 @@ export function ClassCard({ info, index }: { info: ClassInfo; index: number }) {
           }}
         />
         <span className="count" aria-label={`${info.samples.length} images in ${info.name}`}>
-          {info.samples.length} {info.samples.length === 1 ? 'image' : 'images'}
+          {info.samples.length.toLocaleString('en')} {info.samples.length === 1 ? 'image' : 'images'}
         </span>
       </div>
       <div className="class-card-actions" role="toolbar" aria-label={`Actions for ${info.name}`} ref={toolbar} onKeyDown={onToolbarKey}>

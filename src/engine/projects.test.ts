@@ -1,0 +1,63 @@
+// @vitest-environment node
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
+import { closeStudioDb, getProject, type ProjectDoc } from '../storage/db';
+import { Projects } from './projects';
+
+/** Just enough of OffscreenCanvas for thumbnails and model pixels: a blank image of the asked size. */
+class FakeCanvas {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {}
+  getContext() {
+    return { fillRect() {}, drawImage() {}, getImageData: (_x: number, _y: number, w: number, h: number) => ({ data: new Uint8ClampedArray(w * h * 4) }) };
+  }
+  async convertToBlob() {
+    return new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' });
+  }
+}
+
+const frame = (name: string) => ({ name, bitmap: { width: 64, height: 48, close() {} } as unknown as ImageBitmap });
+
+beforeEach(() => {
+  globalThis.indexedDB = new IDBFactory();
+  vi.stubGlobal('OffscreenCanvas', FakeCanvas);
+});
+afterEach(async () => {
+  vi.unstubAllGlobals();
+  await closeStudioDb();
+});
+
+describe('Projects keeps its copy of the open document in step with the database', () => {
+  it('loses no imported image when the page saves edits while import chunks are stored', async () => {
+    const projects = new Projects(() => 224);
+    const doc: ProjectDoc = {
+      id: 'p',
+      name: 'Race',
+      classes: [{ id: 'a', name: 'A', samples: [] }],
+      backboneId: 'b',
+      settings: DEFAULT_TRAIN_SETTINGS,
+      revision: 1,
+      training: null,
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    await projects.create(doc);
+    await projects.open('p');
+    // Edits (a rename each) begun before, between and after the chunks' writes.
+    const work: Promise<unknown>[] = [];
+    for (let chunk = 0; chunk < 6; chunk++) {
+      work.push(projects.edit('p', { name: `Race ${chunk}` }));
+      work.push(projects.importFrames([frame(`${chunk}-1.jpg`), frame(`${chunk}-2.jpg`)], { classId: 'a', className: 'A' }));
+      work.push(projects.edit('p', { name: `Race ${chunk}b` }));
+    }
+    await Promise.all(work);
+    const stored = await getProject('p');
+    expect(stored!.classes[0].samples).toHaveLength(12);
+    expect(projects.sampleIds().sort()).toEqual(stored!.classes[0].samples.map((s) => s.id).sort());
+    expect(stored!.name).toBe('Race 5b');
+  });
+});
