@@ -198,11 +198,6 @@ export class Embeddings {
       .catch((error) => console.warn('Embeddings not saved:', error));
   }
 
-  /** Resolves once every embedding computed so far is written (or has failed to be). */
-  saved(): Promise<void> {
-    return this.saving;
-  }
-
   /**
    * Makes the background embedder work for this backbone: every sample of the
    * open project not embedded yet is queued (decoded from stored bytes when its
