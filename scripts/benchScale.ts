@@ -133,6 +133,9 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
     const page = context.pages()[0] ?? (await context.newPage());
     await page.addInitScript(OBSERVE_LONG_TASKS);
     page.setDefaultTimeout(60 * 60_000);
+    // A crashed tab would otherwise leave every wait below hanging for an hour.
+    const crashed = new Promise<never>((_, reject) => page.on('crash', () => reject(new Error(`n=${n}: the tab crashed`))));
+    crashed.catch(() => undefined);
     await page.goto(`${options.baseUrl}/${options.backend ? `?backend=${options.backend}` : ''}`);
     // The engine status is in the Advanced panel: open it as a curious user would.
     const advanced = page.getByText('Advanced: backbone and compute engine', { exact: true });
@@ -200,10 +203,17 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
 
     // 5. Reopen: every count back and the saved model predicting.
     const reopenStarted = Date.now();
-    await page.reload();
-    for (const name of names) await expect(card(name).getByText(`${perClass.toLocaleString('en')} images`, { exact: false })).toBeVisible();
-    await page.getByLabel('Test image').setInputFiles(folders[0][0]);
-    await expect(page.getByRole('status', { name: 'Predictions' }).locator('.prediction').first()).toBeVisible();
+    const reopen = async () => {
+      await page.reload();
+      for (const name of names) await expect(card(name).getByText(`${perClass.toLocaleString('en')} images`, { exact: false })).toBeVisible();
+      await page.getByLabel('Test image').setInputFiles(folders[0][0]);
+      await expect(page.getByRole('status', { name: 'Predictions' }).locator('.prediction').first()).toBeVisible({ timeout: 5 * 60_000 });
+    };
+    await Promise.race([reopen(), crashed]).catch(async (error) => {
+      const shot = join(tmpdir(), `ts-scale-${n}-reopen.png`);
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+      throw new Error(`${error instanceof Error ? error.message : error} (screenshot: ${shot})`);
+    });
     const reopenSeconds = (Date.now() - reopenStarted) / 1000;
     const reopenLongest = await longestSince(page, 0);
     options.log(`n=${n}: reopened with a prediction in ${reopenSeconds.toFixed(1)} s`);
@@ -232,7 +242,19 @@ export async function runScaling(options: ScaleOptions): Promise<void> {
   if (pool.length === 0) throw new Error(`No images under ${dataRoot}`);
   options.log(`scaling: ${pool.length} distinct photos from ${dataRoot}, used in turn; counts ${options.counts.join(', ')}`);
   const results: ScaleResult[] = [];
-  for (const n of [...new Set(options.counts)].sort((a, b) => a - b)) results.push(await runOne(n, pool, options));
+  const failures: { n: number; error: string }[] = [];
+  for (const n of [...new Set(options.counts)].sort((a, b) => a - b)) {
+    // Each count is reported as it ends, and a failed one does not cost the others.
+    try {
+      const result = await runOne(n, pool, options);
+      results.push(result);
+      options.log(`n=${n}: ${JSON.stringify(result)}`);
+    } catch (error) {
+      failures.push({ n, error: error instanceof Error ? error.message : String(error) });
+      options.log(`n=${n} failed: ${failures.at(-1)!.error}`);
+    }
+  }
+  if (results.length === 0) throw new Error(`Every count failed: ${failures.map((f) => `${f.n}: ${f.error}`).join('; ')}`);
   const smallest = results[0];
   const largest = results.at(-1)!;
   const perImage = (r: ScaleResult) => (r.importSeconds * 1000) / r.n;
@@ -246,8 +268,9 @@ export async function runScaling(options: ScaleOptions): Promise<void> {
     ),
     '',
     `Per-image import + prepare cost at ${largest.n.toLocaleString('en')} over ${smallest.n.toLocaleString('en')}: ${ratio.toFixed(2)}× (target ≤ 1.2)`,
+    ...failures.map((f) => `Failed at ${f.n.toLocaleString('en')} images: ${f.error}`),
   ];
-  const json = { date: new Date().toISOString(), backend: options.backend ?? 'auto', data: dataRoot, results, perImageRatio: ratio };
+  const json = { date: new Date().toISOString(), backend: options.backend ?? 'auto', data: dataRoot, results, failures, perImageRatio: ratio };
   mkdirSync(options.outDir, { recursive: true });
   writeFileSync(join(options.outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-scaling.json`), JSON.stringify(json, null, 2));
   if (options.json) console.log(JSON.stringify(json, null, 2));

@@ -67,3 +67,48 @@ describe('wasm Conv2DBackpropFilter', () => {
     optimizer.dispose();
   });
 });
+
+describe('wasm BatchMatMul with transposed operands', () => {
+  beforeAll(async () => {
+    registerWasmGradients();
+    await tf.setBackend('wasm');
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  /** a·b with the given transposes, from fixed random operands of the shapes the flags need. */
+  const product = (batch: number[], transposeA: boolean, transposeB: boolean) =>
+    tf.tidy(() => {
+      const [m, k, n] = [5, 7, 3];
+      const a = tf.randomNormal([...batch, ...(transposeA ? [k, m] : [m, k])], 0, 1, 'float32', 4);
+      const b = tf.randomNormal([...batch, ...(transposeB ? [n, k] : [k, n])], 0, 1, 'float32', 5);
+      return Array.from(tf.matMul(a, b, transposeA, transposeB).dataSync());
+    });
+
+  for (const batch of [[], [2]]) {
+    for (const [transposeA, transposeB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      it(`matches the CPU backend (rank ${batch.length + 2}, transposeA ${transposeA}, transposeB ${transposeB}) and frees what it made`, async () => {
+        const dataBefore = tf.backend().numDataIds();
+        const onWasm = product(batch, transposeA, transposeB);
+        expect(tf.backend().numDataIds()).toBe(dataBefore);
+        await tf.setBackend('cpu');
+        const onCpu = product(batch, transposeA, transposeB);
+        await tf.setBackend('wasm');
+        expect(onWasm).toHaveLength(onCpu.length);
+        onWasm.forEach((value, i) => expect(value).toBeCloseTo(onCpu[i], 4));
+      });
+    }
+  }
+
+  it('registers once: calling again keeps a single wrapper', () => {
+    const first = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
+    registerWasmGradients();
+    expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(first);
+  });
+});
