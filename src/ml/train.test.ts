@@ -103,12 +103,12 @@ describe('trainHead', () => {
 });
 
 describe('batch size for large projects', () => {
-  it('keeps the asked-for batch up to 100 steps an epoch, then grows by powers of two up to 1024', () => {
+  it('keeps the asked-for batch up to 50 steps an epoch, then grows by powers of two up to 1024', () => {
     expect(batchSizeFor(16, 200)).toBe(16);
-    expect(batchSizeFor(16, 1600)).toBe(16);
-    expect(batchSizeFor(16, 1601)).toBe(32);
-    expect(batchSizeFor(16, 17_000)).toBe(256);
-    expect(batchSizeFor(64, 17_000)).toBe(256);
+    expect(batchSizeFor(16, 800)).toBe(16);
+    expect(batchSizeFor(16, 801)).toBe(32);
+    expect(batchSizeFor(16, 17_000)).toBe(512);
+    expect(batchSizeFor(64, 17_000)).toBe(512);
     expect(batchSizeFor(16, 500_000)).toBe(1024);
     expect(Math.ceil(17_000 / batchSizeFor(16, 17_000))).toBeLessThanOrEqual(MAX_STEPS_PER_EPOCH);
   });
