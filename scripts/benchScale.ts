@@ -205,14 +205,15 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
     const reopenStarted = Date.now();
     const reopen = async () => {
       await page.reload();
-      for (const name of names) await expect(card(name).getByText(`${perClass.toLocaleString('en')} images`, { exact: false })).toBeVisible();
+      for (const name of names) await expect(card(name).getByText(`${perClass.toLocaleString('en')} images`, { exact: false })).toBeVisible({ timeout: 5 * 60_000 });
       await page.getByLabel('Test image').setInputFiles(folders[0][0]);
       await expect(page.getByRole('status', { name: 'Predictions' }).locator('.prediction').first()).toBeVisible({ timeout: 5 * 60_000 });
     };
     await Promise.race([reopen(), crashed]).catch(async (error) => {
       const shot = join(tmpdir(), `ts-scale-${n}-reopen.png`);
       await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
-      throw new Error(`${error instanceof Error ? error.message : error} (screenshot: ${shot})`);
+      const shown = await page.locator('body').innerText({ timeout: 5000 }).catch(() => '(the page could not be read)');
+      throw new Error(`${error instanceof Error ? error.message : error} (screenshot: ${shot}; the page said: ${shown.replace(/\s+/g, ' ').slice(0, 600)})`);
     });
     const reopenSeconds = (Date.now() - reopenStarted) / 1000;
     const reopenLongest = await longestSince(page, 0);

@@ -29,7 +29,12 @@ export class Backbones {
   /** Spec id → spec, for each feature-layer choice made on a custom model. */
   private readonly customSpecs = new Map<string, { spec: BackboneSpec; modelId: string }>();
 
+  /** Resolved by the first start(): the page starts the engine only once it has shown the last project. */
+  private startRequested!: () => void;
+  private readonly requested = new Promise<void>((resolve) => (this.startRequested = resolve));
+
   start(options: EngineOptions): Promise<EngineStatus> {
+    this.startRequested();
     this.options ??= options;
     this.starting ??= this.activateBackend(options).catch((error) => {
       this.starting = null;
@@ -44,11 +49,14 @@ export class Backbones {
 
   /**
    * Resolves once start() has a backend running. Everything that makes tensors waits
-   * for it: the page may ask for a prediction (restoring the saved model) while the
-   * backend is still initialising, and tfjs throws if a tensor is made before that.
+   * for it: the page may ask for a prediction (restoring the saved model) before or
+   * while the backend initialises, and tfjs throws if a tensor is made before that.
    */
   async backendStarted(): Promise<void> {
-    if (!this.starting) throw new Error('The engine has not been started');
+    // A large project is on screen (and a test image can be chosen) before the page
+    // has started the engine: such calls wait for the start instead of failing.
+    await this.requested;
+    if (!this.starting) throw new Error('The engine could not start; reload the page to try again');
     await this.starting;
   }
 
