@@ -66,16 +66,12 @@ export class Projects {
 
   /** Applies the page's edits to a project (the open one or another, e.g. renamed from the list). */
   async edit(id: string, edits: Partial<ProjectEdits>): Promise<void> {
-    if (id !== this.doc?.id) {
-      await db.editProject(id, edits);
-      return;
-    }
     await this.mirror(() => db.editProject(id, edits));
   }
 
   /**
-   * Runs a write of the open project's document and keeps what it stored as the
-   * mirror. Writes overlap (the page saves an edit while an import chunk is
+   * Runs a write of a project's document and, when it is the open project, keeps
+   * what it stored as the mirror. Writes overlap (the page saves an edit while an import chunk is
    * stored); the database runs them in the order they began, so the result of the
    * latest-begun write is the stored document, whichever promise settles last.
    */
