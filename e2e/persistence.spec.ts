@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { strFromU8, strToU8, zipSync } from 'fflate';
-import { addImages, expectCount, openApp, openSettings, predictImage, renameClass, train } from './app';
+import { addImages, dropFolders, expectCount, openApp, openSettings, predictImage, renameClass, train } from './app';
 import { heldOut, scenePng, trainingSet } from './fixtures';
 import { downloadZip, importProjectZip, openProjectsPanel, storedCounts, thumbnailsOf, waitUntilSaved } from './projects';
 
@@ -32,6 +32,28 @@ test('a project survives a reload: classes, counts, thumbnails, settings and the
   expect(after.map((p) => p.label)).toEqual(before.map((p) => p.label));
   after.forEach((p, i) => expect(Math.abs(p.probability - before[i].probability)).toBeLessThan(1e-6));
   expect(await storedCounts(page)).toEqual({ projects: 1, samples: 12, heads: 1 });
+});
+
+test('images added while the saved project is still opening go into it, by the class input and by a folder drop', async ({ page }) => {
+  await openApp(page, 'wasm');
+  await renameClass(page, 'Class 2', 'Checks');
+  await addImages(page, 'Class 1', trainingSet('stripes', 2));
+  await expectCount(page, 'Class 1', 2);
+  await waitUntilSaved(page);
+
+  // No waiting for the app after the reload: a person can drop files while a large project opens.
+  await page.reload();
+  await dropFolders(page, { more: { Checks: trainingSet('checks', 2) } });
+  await addImages(page, 'Class 1', trainingSet('stripes', 1, 3));
+  await expectCount(page, 'Class 1', 3);
+  await expectCount(page, 'Checks', 2);
+  await waitUntilSaved(page);
+
+  await page.reload();
+  await openApp(page, 'wasm');
+  await expectCount(page, 'Class 1', 3);
+  await expectCount(page, 'Checks', 2);
+  expect(await storedCounts(page)).toMatchObject({ projects: 1, samples: 5 });
 });
 
 test('projects: new, rename, duplicate, open, delete, and the last opened comes back on start', async ({ page }) => {

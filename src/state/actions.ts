@@ -8,6 +8,7 @@ import { rememberedMeasurements, rememberMeasurement } from './backendChoice';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { rasterizeSvg, isSvgFile } from './svg';
 import { useProject, type Sample } from './project';
+import { projectReady } from './startup';
 import { primeThumbnails } from './thumbnails';
 import { useSession, type ExplanationView } from './session';
 
@@ -59,13 +60,13 @@ export async function remeasureBackends(): Promise<void> {
 
 /** Adds files to a class; files that are not usable images are reported by name and skipped. */
 export async function importIntoClass(classId: string, files: File[]): Promise<void> {
-  await importGroups([{ classId, files }]);
+  await importGroups(() => [{ classId, files }]);
 }
 
 /** Adds files grouped by class name (a dropped ImageFolder), creating or merging classes by name. */
 export async function importByClassName(groups: Map<string, File[]>): Promise<void> {
-  const project = useProject.getState();
-  await importGroups([...groups].map(([name, files]) => ({ classId: project.classNamed(name), files })));
+  // Class names are matched against the project that is open once it is.
+  await importGroups(() => [...groups].map(([name, files]) => ({ classId: useProject.getState().classNamed(name), files })));
 }
 
 let importCancelled = false;
@@ -89,7 +90,9 @@ export function endImport(): void {
   useSession.setState((s) => ({ importing: s.importing - 1, importProgress: null }));
 }
 
-async function importGroups(groups: { classId: string; files: File[] }[]): Promise<void> {
+async function importGroups(target: () => { classId: string; files: File[] }[]): Promise<void> {
+  await projectReady();
+  const groups = target();
   const session = useSession.getState();
   beginImport(groups.reduce((sum, g) => sum + g.files.length, 0));
   const rejected: { classId: string; text: string }[] = [];

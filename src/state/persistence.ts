@@ -12,6 +12,7 @@ import { formatBytes } from '../storage/projectZip';
 import { beginImport, endImport, IMPORT_CHUNK, importWasCancelled, loadBackbone, messageOf, saveBlob, slug } from './actions';
 import { useProject, type ClassInfo } from './project';
 import { useSession } from './session';
+import { markProjectReady } from './startup';
 import { primeThumbnails } from './thumbnails';
 
 const SAVE_DELAY_MS = 250;
@@ -19,6 +20,8 @@ const SAVE_DELAY_MS = 250;
 export type { ProjectSummary };
 
 interface ProjectsState {
+  /** True from page load until the last project is open (or a new one is made): the classes are not the user's yet. */
+  starting: boolean;
   currentId: string | null;
   /** A project whose opening did not finish last time (the tab died or it failed): not opened again by itself. */
   recovery: { id: string; name: string; images: number; reason: string } | null;
@@ -28,6 +31,7 @@ interface ProjectsState {
 }
 
 export const useProjects = create<ProjectsState>()(() => ({
+  starting: true,
   currentId: null,
   recovery: null,
   projects: [],
@@ -124,6 +128,15 @@ const OPENING_KEY = 'transfer-studio:opening';
 
 /** On start: ask to keep our data, open the last project (or a new one), unless opening it failed last time. */
 export async function restoreLastProject(): Promise<void> {
+  try {
+    await openStartupProject();
+  } finally {
+    useProjects.setState({ starting: false });
+    markProjectReady();
+  }
+}
+
+async function openStartupProject(): Promise<void> {
   try {
     await navigator.storage?.persist?.().catch(() => false);
     startAutoSave();

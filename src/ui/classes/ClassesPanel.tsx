@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useProjects } from '../../state/persistence';
 import { useProject } from '../../state/project';
 import { ClassCard } from './ClassCard';
 
@@ -6,6 +7,8 @@ import { ClassCard } from './ClassCard';
 export function ClassesPanel() {
   const classes = useProject((s) => s.classes);
   const addClass = useProject((s) => s.addClass);
+  // Until the saved project is open the classes are placeholders: images added to them would be lost.
+  const starting = useProjects((s) => s.starting);
   const list = useRef<HTMLDivElement>(null);
   const added = useRef<string | null>(null);
   useEffect(() => {
@@ -24,18 +27,26 @@ export function ClassesPanel() {
       <p className="hint step-intro">
         Give each class a name and add example photos of it: at least a few, better 20 or more, each a bit different.
       </p>
-      <div ref={list}>
-        {classes.map((c, i) => (
-          <div key={c.id} data-class-id={c.id}>
-            <ClassCard info={c} index={i} />
+      {starting ? (
+        <p className="hint opening-project" role="status">
+          Opening your project…
+        </p>
+      ) : (
+        <>
+          <div ref={list}>
+            {classes.map((c, i) => (
+              <div key={c.id} data-class-id={c.id}>
+                <ClassCard info={c} index={i} />
+              </div>
+            ))}
           </div>
-        ))}
-      </div>
-      <div className="row">
-        <button type="button" onClick={() => (added.current = addClass())}>
-          Add class
-        </button>
-      </div>
+          <div className="row">
+            <button type="button" onClick={() => (added.current = addClass())}>
+              Add class
+            </button>
+          </div>
+        </>
+      )}
       <p className="hint">Tip: drop a folder whose subfolders are classes anywhere on the page.</p>
     </section>
   );
