@@ -117,4 +117,16 @@ describe('Embeddings', () => {
     const row = [...table.matrix(['s4'])];
     (await expected('s4')).forEach((v, i) => expect(row[i]).toBeCloseTo(v, 5));
   });
+
+  it('when training embeds what the paused background embedder had queued, the page hears that all are prepared', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    const { embeddings, statuses } = setup(ids);
+    let paused = true;
+    (embeddings as unknown as { deps: { paused: () => boolean } }).deps.paused = () => paused;
+    await embeddings.embedInBackground(TINY_SPEC);
+    expect(statuses.at(-1)).toEqual({ backboneId: 'tiny', embedded: 0, total: 12 });
+    expect(await embeddings.embedMissing(backbone, ids, new AbortController().signal)).toBe(true);
+    expect(statuses.at(-1)).toEqual({ backboneId: 'tiny', embedded: 12, total: 12 });
+    paused = false;
+  });
 });

@@ -182,6 +182,7 @@ export class Embeddings {
     } finally {
       // A batch still decoding when the loop stops early is abandoned; its failure is nobody's.
       next?.catch(() => undefined);
+      this.settleBackground(backbone.spec.id, table);
     }
     return !signal.aborted;
   }
@@ -261,6 +262,18 @@ export class Embeddings {
     this.deps.onStatus({ backboneId, embedded: ids.filter((id) => table.has(id)).length, total: ids.length });
   }
 
+  /**
+   * After training embedded images itself: the background queue drops what is
+   * now embedded, and the page hears the new count at once (it would otherwise
+   * keep showing the count from before training).
+   */
+  private settleBackground(backboneId: string, table: EmbeddingTable): void {
+    if (this.background?.backboneId !== backboneId) return;
+    this.background.queue = this.background.queue.filter((item) => !table.has(item.id));
+    this.lastReport = 0;
+    this.report(backboneId, table);
+  }
+
   /** Embeds queued images a batch at a time, each batch its own turn in the engine's queue (training or a prediction can go between). */
   private pump(): void {
     if (this.pumping) return;
@@ -294,7 +307,7 @@ export class Embeddings {
     const backbone = await this.deps.backbone(background.backboneId);
     const table = await this.table(backbone.spec);
     const batch = background.queue.splice(0, embedBatch()).filter((item) => !table.has(item.id));
-    if (batch.length === 0) return;
+    if (batch.length === 0) return this.report(backbone.spec.id, table);
     const undecoded = batch.filter((item) => !item.pixels);
     const blobs = await this.deps.bytes(undecoded.map((item) => item.id));
     const ready: { id: string; pixels: Uint8ClampedArray }[] = [];
