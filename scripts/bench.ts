@@ -45,7 +45,10 @@ const { values: args } = parseArgs({
     'out-dir': { type: 'string', default: join(root, 'bench', 'results') },
     /** Frame rate of the generated test video for the live-preview figures. */
     'video-fps': { type: 'string', default: '60' },
-    /** Prints a tf.profile of the backbone (kernel vs wall time, top kernels) at batch 1 and 8, run as layers and as the app runs it, then exits. */
+    /**
+     * Prints a tf.profile of the backbone (kernel vs wall time, top kernels) at batch 1 and 8, run as layers and as the app runs it, then exits.
+     * With --scaling: prints where the page's main thread spent its time in each phase (CPU profile, self time).
+     */
     profile: { type: 'boolean', default: false },
     /** Records a Chromium trace of the first run's worker embedding and training to this file. */
     trace: { type: 'string' },
@@ -229,6 +232,7 @@ async function main() {
         backend: requestedBackend,
         data: args.data,
         json: args.json,
+        profile: args.profile,
         outDir: args['out-dir']!,
         log,
       });

