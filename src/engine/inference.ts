@@ -4,6 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
+import { runModel } from '../ml/head';
 import type { LoadedBackbone } from '../ml/backbone';
 import { exportClassifier } from '../ml/exportModel';
 import { prefixModel, type TailSplit } from '../ml/fineTune';
@@ -181,8 +182,8 @@ export class Inference {
     const tuned = trained.fineTuned;
     const prefix = tuned ? this.foldedPrefix(tuned, backbone) : null;
     return (input) => {
-      const features = tuned ? (tuned.tail.predict(prefix ? prefix.run(input) : input) as tf.Tensor) : backbone.embed(input);
-      return trained.head.predict(features) as tf.Tensor2D;
+      const features = tuned ? runModel(tuned.tail, prefix ? prefix.run(input) : input) : backbone.embed(input);
+      return runModel(trained.head, features) as tf.Tensor2D;
     };
   }
 

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, sampleAugmentParams } from './augment';
-import { createHead } from './head';
+import { createHead, runModel } from './head';
 import { headFrom, type HeadWeights } from './initialWeights';
 import { loadModelData, modelDataOf, saveToMemory, type ModelData } from './modelData';
 import { runEpochs } from './epochLoop';
@@ -324,7 +324,7 @@ export async function fineTuneTail(
 }
 
 function evaluateTail(tail: tf.LayersModel, head: tf.LayersModel, x: tf.Tensor, y: tf.Tensor) {
-  return evaluateClassifier((input) => head.predict(tail.predict(input) as tf.Tensor) as tf.Tensor2D, x, y);
+  return evaluateClassifier((input) => runModel(head, runModel(tail, input)) as tf.Tensor2D, x, y);
 }
 
 /** The name of a backward kernel missing on the active backend, from a tfjs error; null for other errors. */

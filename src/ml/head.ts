@@ -52,3 +52,13 @@ export function headOptionsOf(head: tf.LayersModel): HeadOptions {
     numClasses: output.units as number,
   };
 }
+
+/**
+ * A layers model's output for a whole batch in one pass (inference mode). Unlike
+ * `model.predict`, which cuts its input into slices of 32 rows and concatenates
+ * the outputs, this runs each layer once: validating 1,500 rows took 1.2 s that
+ * way on WASM in Chromium (two thirds of an epoch), and ~10 ms this way.
+ */
+export function runModel(model: tf.LayersModel, input: tf.Tensor): tf.Tensor {
+  return model.apply(input, { training: false }) as tf.Tensor;
+}

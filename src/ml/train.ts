@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createHead } from './head';
+import { createHead, runModel } from './head';
 import { accuracy } from './metrics';
 import { headFrom, type HeadWeights } from './initialWeights';
 import { classWeightsFor, EarlyStopping, weightedCrossEntropy } from './trainingControl';
@@ -186,5 +186,5 @@ export async function evaluateClassifier(predict: (x: tf.Tensor) => tf.Tensor2D,
 }
 
 function evaluate(head: tf.LayersModel, x: tf.Tensor2D, y: tf.Tensor2D) {
-  return evaluateClassifier((input) => head.predict(input) as tf.Tensor2D, x, y);
+  return evaluateClassifier((input) => runModel(head, input) as tf.Tensor2D, x, y);
 }
