@@ -47,6 +47,7 @@ import { Comparisons } from './compareBackbones';
 import { Embeddings } from './embeddings';
 import { ImagenetLabels } from './imagenetLabels';
 import { modelPixels } from './images';
+import { decodingWorker } from './importDecoding';
 import { Inference } from './inference';
 import { exclusive, Operations } from './operations';
 import { checkProjectFile, exportProjectFile, writeDatasetFile, type PendingProjectFile } from './projectFiles';
@@ -54,6 +55,8 @@ import { Projects } from './projects';
 import { ModelHolder, Training } from './training';
 
 const operations = new Operations();
+/** Imports and stored images are decoded on a thread of their own: this one is busy running the backbone. */
+const decoding = decodingWorker(() => new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module', name: 'transfer-studio-decode' }));
 const backbones = new Backbones();
 const embeddingListeners: ((status: EmbeddingStatus) => void)[] = [];
 let projects: Projects;
@@ -63,14 +66,14 @@ const embeddings = new Embeddings({
     save: (projectId, backboneId, sampleIds, vectors) => putEmbeddingBlock({ projectId, backboneId, sampleIds, vectors }),
   },
   bytes: (ids) => projects.bytes(ids),
-  pixels: modelPixels,
+  pixels: decoding.pixels,
   project: () => (projects.current ? { id: projects.current.id, sampleIds: () => projects.sampleIds() } : null),
   backbone: (id) => backbones.load(id),
   onStatus: (status) => embeddingListeners.forEach((listener) => listener(status)),
   // Training and Compare backbones embed what they need themselves (and hold the backbone).
   paused: () => operations.isRunning('training') || operations.isRunning('comparison'),
 });
-projects = new Projects(() => embeddings.backgroundInputSize());
+projects = new Projects(() => embeddings.backgroundInputSize(), decoding.decode);
 const models = new ModelHolder(backbones, () => projects.current?.id ?? null);
 const training = new Training({ backbones, embeddings, projects, models });
 const inference = new Inference(backbones, models);

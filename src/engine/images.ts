@@ -107,19 +107,32 @@ export function centerSquarePixels(bitmap: ImageBitmap, size: number): Uint8Clam
   return canvas.getContext('2d')!.getImageData(0, 0, size, size).data;
 }
 
+/**
+ * One canvas per size, reused for every image. A canvas's pixels live outside
+ * the JavaScript heap, so the garbage collector does not hurry to free them:
+ * two new canvases per imported photo piled up hundreds of megabytes during a
+ * large import. Reuse is safe because every use reads the canvas back
+ * (getImageData, or convertToBlob, which copies the pixels when called) in the
+ * same synchronous turn that drew it.
+ */
+const squareCanvases = new Map<number, OffscreenCanvasRenderingContext2D>();
+
 function drawCenterSquare(bitmap: ImageBitmap, size: number): OffscreenCanvas {
-  const canvas = new OffscreenCanvas(size, size);
-  const context = canvas.getContext('2d', { willReadFrequently: true })!;
+  let context = squareCanvases.get(size);
+  if (!context) {
+    context = new OffscreenCanvas(size, size).getContext('2d', { willReadFrequently: true })!;
+    context.imageSmoothingEnabled = true;
+    context.imageSmoothingQuality = 'high';
+    squareCanvases.set(size, context);
+  }
   const { sx, sy, size: side } = centerSquare(bitmap.width, bitmap.height);
   context.fillStyle = '#fff';
   context.fillRect(0, 0, size, size);
-  context.imageSmoothingEnabled = true;
-  context.imageSmoothingQuality = 'high';
   context.drawImage(bitmap, sx, sy, side, side, 0, 0, size, size);
-  return canvas;
+  return context.canvas;
 }
 
-export async function thumbnailOf(bitmap: ImageBitmap): Promise<Blob> {
+export function thumbnailOf(bitmap: ImageBitmap): Promise<Blob> {
   return drawCenterSquare(bitmap, THUMBNAIL_SIZE).convertToBlob({ type: 'image/jpeg', quality: 0.85 });
 }
 

@@ -9,12 +9,13 @@ import type { AcceptedSample, BackboneComparison, ImportResult, ImportTarget, In
 import * as db from '../storage/db';
 import type { ProjectDoc, ProjectEdits, StoredSample } from '../storage/db';
 import { mapConcurrently } from './concurrency';
-import { centerSquarePixels, dataUrlOf, decodeImage, frameAsJpeg, ImageRejected, thumbnailOf } from './images';
+import { dataUrlOf, frameAsJpeg } from './images';
+import { decodedFromBitmap, decodeFilesHere, DECODES_IN_FLIGHT, type DecodeFiles, type DecodeOutcome } from './importDecoding';
 
 const LAST_PROJECT_KEY = 'lastProjectId';
 
-/** Images decoded at once during an import: file reads and decodes run outside the worker's thread, so several in flight overlap them. */
-const DECODES_IN_FLIGHT = 8;
+/** An imported item after decoding: with its bytes to store, or refused with a reason. */
+type ReadOutcome = (Extract<DecodeOutcome, { ok: true }> & { bytes: Blob }) | Extract<DecodeOutcome, { ok: false }>;
 
 /** A decoded import: what is stored, what the page is told, and pixels for the embedder. */
 interface Decoded {
@@ -29,8 +30,14 @@ export class Projects {
   private writesBegun = 0;
   private writeMirrored = 0;
 
-  /** @param embedSize the model input size images are decoded to at import (null: none). */
-  constructor(private readonly embedSize: () => number | null) {}
+  /**
+   * @param embedSize the model input size images are decoded to at import (null: none).
+   * @param decode decodes imported files (in a worker of its own in the engine; here by default).
+   */
+  constructor(
+    private readonly embedSize: () => number | null,
+    private readonly decode: DecodeFiles = decodeFilesHere,
+  ) {}
 
   get current(): ProjectDoc | null {
     return this.doc;
@@ -129,50 +136,48 @@ export class Projects {
     return Promise.all(blobs.map((blob) => (blob ? dataUrlOf(blob) : null)));
   }
 
-  importFiles(files: IncomingFile[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
-    return this.importEach(
-      files,
+  /** Files decoded by the import decoder (its own thread), then stored. */
+  async importFiles(files: IncomingFile[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+    const outcomes = await this.decode(files, this.embedSize());
+    return this.storeOutcomes(
+      outcomes.map((outcome, i) => (outcome.ok ? { ...outcome, bytes: files[i].file } : outcome)),
       target,
-      async ({ file }) => ({ file, bitmap: await decodeImage(file) }),
-      (error) => (error instanceof ImageRejected ? error.message : `it could not be read: ${String(error)}`),
     );
   }
 
   /** Camera frames become JPEG files, stored like imported ones; every bitmap is closed. */
-  importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
-    return this.importEach(
-      frames,
-      target,
-      async ({ bitmap }) => ({ file: await frameAsJpeg(bitmap), bitmap }),
-      (error) => `the frame could not be stored: ${String(error)}`,
-      ({ bitmap }) => bitmap.close(),
-    );
-  }
-
-  /** The one import loop: each item decoded once (thumbnail, check, model pixels), then the chunk stored. */
-  private async importEach<T extends { name: string }>(
-    items: T[],
-    target: ImportTarget,
-    read: (item: T) => Promise<{ file: Blob; bitmap: ImageBitmap }>,
-    reasonOf: (error: unknown) => string,
-    release: (item: T) => void = () => undefined,
-  ): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+  async importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
     const size = this.embedSize();
-    const outcomes = await mapConcurrently(items, DECODES_IN_FLIGHT, async (item): Promise<Decoded | { name: string; reason: string }> => {
-      let bitmap: ImageBitmap | undefined;
+    const outcomes = await mapConcurrently(frames, DECODES_IN_FLIGHT, async ({ bitmap, name }): Promise<ReadOutcome> => {
       try {
-        const opened = await read(item);
-        bitmap = opened.bitmap;
-        return await decodedSample(opened.file, bitmap, item.name, size);
+        const bytes = await frameAsJpeg(bitmap);
+        return { ...(await decodedFromBitmap(bitmap, name, size)), bytes };
       } catch (error) {
-        return { name: item.name, reason: reasonOf(error) };
+        return { ok: false, name, reason: `the frame could not be stored: ${String(error)}` };
       } finally {
-        bitmap?.close();
-        release(item);
+        bitmap.close();
       }
     });
-    const decoded = outcomes.filter((o): o is Decoded => 'stored' in o);
-    const rejected = outcomes.filter((o): o is { name: string; reason: string } => !('stored' in o));
+    return this.storeOutcomes(outcomes, target);
+  }
+
+  /** Gives each decoded image its sample id and stores the chunk; the rest are reported with their reasons. */
+  private storeOutcomes(outcomes: ReadOutcome[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+    const decoded: Decoded[] = [];
+    const rejected: ImportResult['rejected'] = [];
+    for (const outcome of outcomes) {
+      if (!outcome.ok) {
+        rejected.push({ name: outcome.name, reason: outcome.reason });
+        continue;
+      }
+      const { name, bytes, thumbnail, thumbUrl, width, height, pixels } = outcome;
+      const id = crypto.randomUUID();
+      decoded.push({
+        stored: { id, projectId: '', name, bytes, thumbnail, width, height },
+        accepted: { id, name, thumbUrl, width, height },
+        pixels,
+      });
+    }
     return this.store(decoded, rejected, target);
   }
 
@@ -190,16 +195,4 @@ export class Projects {
     }
     return { result: { accepted: decoded.map((d) => d.accepted), rejected }, decoded };
   }
-}
-
-/** One decode serves the thumbnail, the size check and (when a backbone is known) the embedding's pixels. */
-async function decodedSample(file: Blob, bitmap: ImageBitmap, name: string, embedSize: number | null): Promise<Decoded> {
-  const id = crypto.randomUUID();
-  const thumbnail = await thumbnailOf(bitmap);
-  const { width, height } = bitmap;
-  return {
-    stored: { id, projectId: '', name, bytes: file, thumbnail, width, height },
-    accepted: { id, name, thumbUrl: await dataUrlOf(thumbnail), width, height },
-    pixels: embedSize ? centerSquarePixels(bitmap, embedSize) : undefined,
-  };
 }
