@@ -3,7 +3,7 @@
  * bytes, refusing broken files with a reason a person can act on, and
  * producing thumbnails and model-sized pixels with createImageBitmap.
  */
-import { centerSquare } from '../ml/preprocess';
+import { centerSquare } from '../ml/crop';
 
 export type ImageKind = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif' | 'ico' | 'svg';
 

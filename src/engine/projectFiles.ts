@@ -90,9 +90,89 @@ class BlobSink {
   }
 }
 
-/** Writes entries, one at a time as they come, into a zip Blob. */
+/** Bytes gathered before each write to the zip's file. */
+const WRITE_BYTES = 1024 ** 2;
+/** Where zips are written in the origin private file system; the previous export's file is removed at the next. */
+const EXPORTS_FOLDER = 'exports';
+
+/**
+ * Writes the zip straight to a file in the origin private file system (a
+ * worker's synchronous access handle) and hands out that file: a 20,000-image
+ * zip then goes to disk as it is written, where as a Blob the browser process
+ * held it in memory (+830 MB at 20,000 images, measured by the scaling benchmark).
+ */
+class FileSink {
+  private size = 0;
+
+  private constructor(
+    private readonly handle: FileSystemFileHandle,
+    private readonly access: FileSystemSyncAccessHandle,
+  ) {}
+
+  /** A sink on a new file, or null where the file system or its synchronous access is missing (then a Blob is built). */
+  static async open(): Promise<FileSink | null> {
+    try {
+      const root = await navigator.storage.getDirectory();
+      const folder = await root.getDirectoryHandle(EXPORTS_FOLDER, { create: true });
+      // Earlier exports were downloaded long since (each export waits for the one before).
+      for await (const name of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) await folder.removeEntry(name).catch(() => undefined);
+      const handle = await folder.getFileHandle(`${crypto.randomUUID()}.zip`, { create: true });
+      if (!('createSyncAccessHandle' in handle)) return null;
+      return new FileSink(handle, await handle.createSyncAccessHandle());
+    } catch {
+      return null;
+    }
+  }
+
+  /** Zips come in many small chunks (each entry's header, data and descriptor): written in runs of WRITE_BYTES. */
+  private buffer = new Uint8Array(WRITE_BYTES);
+  private buffered = 0;
+
+  push(chunk: Uint8Array): void {
+    if (this.buffered + chunk.length > this.buffer.length) this.writeBuffered();
+    if (chunk.length >= this.buffer.length) this.size += this.access.write(chunk as Uint8Array<ArrayBuffer>, { at: this.size });
+    else {
+      this.buffer.set(chunk, this.buffered);
+      this.buffered += chunk.length;
+    }
+  }
+
+  private writeBuffered(): void {
+    if (this.buffered === 0) return;
+    this.size += this.access.write(this.buffer.subarray(0, this.buffered), { at: this.size });
+    this.buffered = 0;
+  }
+
+  async finish(type: string): Promise<Blob> {
+    this.writeBuffered();
+    this.access.flush();
+    this.access.close();
+    const file = await this.handle.getFile();
+    return new Blob([file], { type });
+  }
+
+  /** After a failure: the file is left for the next export to remove. */
+  abandon(): void {
+    try {
+      this.access.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/** Writes entries, one at a time as they come, into a zip (on disk where it can, else a Blob). */
 async function writeZip(entries: AsyncIterable<OutEntry>): Promise<Blob> {
-  const sink = new BlobSink();
+  const file = typeof navigator !== 'undefined' && navigator.storage && 'getDirectory' in navigator.storage ? await FileSink.open() : null;
+  try {
+    return await writeZipTo(entries, file ?? new BlobSink());
+  } catch (error) {
+    file?.abandon();
+    throw error;
+  }
+}
+
+async function writeZipTo(entries: AsyncIterable<OutEntry>, sink: { push(chunk: Uint8Array): void; finish(type: string): Blob | Promise<Blob> }): Promise<Blob> {
   let failure: Error | null = null;
   const zip = new Zip((error, chunk) => {
     if (error) failure = error;

@@ -1,17 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PixelScaling } from './backbones';
 
-export interface CropRect {
-  sx: number;
-  sy: number;
-  size: number;
-}
-
-/** The centred square of a width × height image: Teachable Machine crops the same way. */
-export function centerSquare(width: number, height: number): CropRect {
-  const size = Math.min(width, height);
-  return { sx: Math.floor((width - size) / 2), sy: Math.floor((height - size) / 2), size };
-}
+export { centerSquare, type CropRect } from './crop';
 
 /** Maps a 0..255 channel value to the model's input range. */
 export function scaleFunction(scaling: PixelScaling): (value: number) => number {
