@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import { minimumPerClass } from '../ml/split';
 import { useProject, type ClassInfo } from './project';
 import { useSession, type TrainedOutcome } from './session';
+import { useStartup } from './startup';
 
 /** Sample ids the current model was trained on; null when unknown (e.g. restored after a reload when already out of date). */
 export const useTrainedSamples = create<{ ids: Set<string> | null }>()(() => ({ ids: null }));
@@ -87,6 +88,9 @@ export function useTrainState(): TrainState {
   const result = useSession((s) => s.result);
   const trainedRevision = useSession((s) => s.trainedRevision);
   const trainedIds = useTrainedSamples((s) => s.ids);
+  const opening = useStartup((s) => s.opening);
+  // The classes are placeholders until the saved project is open: no advice about them.
+  if (opening) return { kind: 'blocked', text: 'Opening your project…' };
   if (busy === 'training') {
     if (progress?.phase === 'training' || (!progress && last)) {
       const done = progress?.phase === 'training' ? progress.done : last!.epoch;

@@ -20,8 +20,6 @@ const SAVE_DELAY_MS = 250;
 export type { ProjectSummary };
 
 interface ProjectsState {
-  /** True from page load until the last project is open (or a new one is made): the classes are not the user's yet. */
-  starting: boolean;
   currentId: string | null;
   /** A project whose opening did not finish last time (the tab died or it failed): not opened again by itself. */
   recovery: { id: string; name: string; images: number; reason: string } | null;
@@ -31,7 +29,6 @@ interface ProjectsState {
 }
 
 export const useProjects = create<ProjectsState>()(() => ({
-  starting: true,
   currentId: null,
   recovery: null,
   projects: [],
@@ -131,7 +128,6 @@ export async function restoreLastProject(): Promise<void> {
   try {
     await openStartupProject();
   } finally {
-    useProjects.setState({ starting: false });
     markProjectReady();
   }
 }

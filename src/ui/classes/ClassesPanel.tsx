@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { useProjects } from '../../state/persistence';
 import { useProject } from '../../state/project';
+import { useStartup } from '../../state/startup';
 import { ClassCard } from './ClassCard';
 
 /** Step 1: the classes and their photos. */
@@ -8,7 +8,7 @@ export function ClassesPanel() {
   const classes = useProject((s) => s.classes);
   const addClass = useProject((s) => s.addClass);
   // Until the saved project is open the classes are placeholders: images added to them would be lost.
-  const starting = useProjects((s) => s.starting);
+  const starting = useStartup((s) => s.opening);
   const list = useRef<HTMLDivElement>(null);
   const added = useRef<string | null>(null);
   useEffect(() => {
