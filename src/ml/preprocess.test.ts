@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { centerSquare, rgbaBatchToTensor, scaleFunction } from './preprocess';
+
+// Importing the WASM backend makes it the preferred one; these tests choose.
+beforeAll(() => tf.setBackend('cpu'));
 
 describe('centerSquare', () => {
   it('crops the centred square of landscape and portrait images', () => {
@@ -28,6 +33,19 @@ describe('pixel scaling', () => {
     expect(data[3]).toBeCloseTo(10 / 127 - 1, 6);
     expect(Array.from(data.slice(12)).every((v) => v === 0)).toBe(true);
     t.dispose();
+  });
+
+  it.each(['cpu', 'wasm'])('keeps each batch its own on %s, where one scratch array may be reused', async (backend) => {
+    await tf.setBackend(backend);
+    try {
+      const first = rgbaBatchToTensor([new Uint8ClampedArray(16).fill(255), new Uint8ClampedArray(16).fill(255)], 2, 'unit');
+      const second = rgbaBatchToTensor([new Uint8ClampedArray(16)], 2, 'unit');
+      expect(Array.from(await first.data())).toEqual(new Array(24).fill(1));
+      expect(Array.from(await second.data())).toEqual(new Array(12).fill(0));
+      tf.dispose([first, second]);
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it('refuses an image of the wrong size', () => {
