@@ -56,6 +56,32 @@ test('images added while the saved project is still opening go into it, by the c
   expect(await storedCounts(page)).toMatchObject({ projects: 1, samples: 5 });
 });
 
+test('Cancel import keeps the images added before it, in the order given, and they are still there after a reload', async ({ page }) => {
+  await openApp(page, 'wasm');
+  // Small PNGs: many of them, quick to make.
+  const files = Array.from({ length: 400 }, (_, i) => ({ name: `stripes-${i + 1}.png`, mimeType: 'image/png', buffer: scenePng('stripes', i + 1, 64, 64) }));
+  await addImages(page, 'Class 1', files);
+  const card = page.getByRole('region', { name: 'Class 1', exact: true });
+  // Cancel once the first chunks have landed.
+  await expect(card.getByText(/^\d+ images$/)).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Cancel import' }).click();
+  await expect(page.getByText('Import cancelled. The images added before that are kept.')).toBeVisible();
+  await expect(page.getByRole('progressbar', { name: 'Importing images' })).toHaveCount(0);
+  const kept = Number((await card.getByText(/^\d+ images$/).textContent())!.split(' ')[0]);
+  expect(kept).toBeGreaterThan(0);
+  expect(kept).toBeLessThan(files.length);
+  await waitUntilSaved(page);
+  expect((await storedCounts(page)).samples).toBe(kept);
+  const names = () => card.locator('.sample-scroller img').evaluateAll((imgs) => imgs.slice(0, 6).map((img) => img.getAttribute('alt')));
+  const shownBefore = await names();
+  expect(shownBefore).toEqual(files.slice(0, 6).map((f) => f.name));
+
+  await page.reload();
+  await openApp(page, 'wasm');
+  await expectCount(page, 'Class 1', kept);
+  await expect.poll(names).toEqual(shownBefore);
+});
+
 test('projects: new, rename, duplicate, open, delete, and the last opened comes back on start', async ({ page }) => {
   await openApp(page, 'wasm');
   await addImages(page, 'Class 1', trainingSet('stripes', 2));

@@ -309,7 +309,8 @@ export class Embeddings {
     const batch = background.queue.splice(0, embedBatch()).filter((item) => !table.has(item.id));
     if (batch.length === 0) return this.report(backbone.spec.id, table);
     const undecoded = batch.filter((item) => !item.pixels);
-    const blobs = await this.deps.bytes(undecoded.map((item) => item.id));
+    // Images decoded at import need no database read; an empty read would still wait a round trip.
+    const blobs = undecoded.length > 0 ? await this.deps.bytes(undecoded.map((item) => item.id)) : [];
     const ready: { id: string; pixels: Uint8ClampedArray }[] = [];
     await Promise.all(
       batch.map(async (item) => {

@@ -4,6 +4,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
 import { closeStudioDb, getProject, type ProjectDoc } from '../storage/db';
+import type { DecodeFiles } from './importDecoding';
 import { Projects } from './projects';
 
 /** Just enough of OffscreenCanvas for thumbnails and model pixels: a blank image of the asked size. */
@@ -59,5 +60,35 @@ describe('Projects keeps its copy of the open document in step with the database
     expect(stored!.classes[0].samples).toHaveLength(12);
     expect(projects.sampleIds().sort()).toEqual(stored!.classes[0].samples.map((s) => s.id).sort());
     expect(stored!.name).toBe('Race 5b');
+  });
+
+  it('stores import chunks in the order they were sent, though a later one decodes first', async () => {
+    // The first chunk's decode is the slow one; both are sent before either is answered.
+    const thumbnail = new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' });
+    const decode: DecodeFiles = async (files) => {
+      await new Promise((resolve) => setTimeout(resolve, files[0].name.startsWith('slow') ? 50 : 0));
+      return files.map(({ name }) => ({ ok: true as const, name, thumbnail, thumbUrl: '', width: 8, height: 8 }));
+    };
+    const projects = new Projects(() => null, decode);
+    await projects.create({
+      id: 'p',
+      name: 'Order',
+      classes: [{ id: 'a', name: 'A', samples: [] }],
+      backboneId: 'b',
+      settings: DEFAULT_TRAIN_SETTINGS,
+      revision: 1,
+      training: null,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    await projects.open('p');
+    const file = (name: string) => ({ name, file: new Blob([name]) });
+    const target = { classId: 'a', className: 'A' };
+    await Promise.all([
+      projects.importFiles([file('slow-1.jpg'), file('slow-2.jpg')], target),
+      projects.importFiles([file('quick-3.jpg')], target),
+    ]);
+    const stored = await getProject('p');
+    expect(stored!.classes[0].samples.map((s) => s.name)).toEqual(['slow-1.jpg', 'slow-2.jpg', 'quick-3.jpg']);
   });
 });

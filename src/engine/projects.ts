@@ -136,13 +136,30 @@ export class Projects {
     return Promise.all(blobs.map((blob) => (blob ? dataUrlOf(blob) : null)));
   }
 
-  /** Files decoded by the import decoder (its own thread), then stored. */
-  async importFiles(files: IncomingFile[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
-    const outcomes = await this.decode(files, this.embedSize());
-    return this.storeOutcomes(
-      outcomes.map((outcome, i) => (outcome.ok ? { ...outcome, bytes: files[i].file } : outcome)),
-      target,
+  /**
+   * Files decoded by the import decoder (its own thread), then stored. The page
+   * sends the next chunk before this one is answered; it starts decoding at once
+   * but is stored after every chunk sent before it, so the class keeps the order
+   * in which the images were given.
+   */
+  importFiles(files: IncomingFile[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+    const decoding = this.decode(files, this.embedSize());
+    decoding.catch(() => undefined); // awaited in its turn
+    return this.inTurn(async () =>
+      this.storeOutcomes(
+        (await decoding).map((outcome, i) => (outcome.ok ? { ...outcome, bytes: files[i].file } : outcome)),
+        target,
+      ),
     );
+  }
+
+  /** Import chunks stored so far, one after another in the order they came. */
+  private storing: Promise<unknown> = Promise.resolve();
+
+  private inTurn<T>(store: () => Promise<T>): Promise<T> {
+    const turn = this.storing.then(store);
+    this.storing = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Camera frames become JPEG files, stored like imported ones; every bitmap is closed. */

@@ -8,6 +8,7 @@ import { rememberedMeasurements, rememberMeasurement } from './backendChoice';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { rasterizeSvg, isSvgFile } from './svg';
 import { useProject, type Sample } from './project';
+import { aheadInOrder } from './aheadInOrder';
 import { projectReady } from './startup';
 import { primeThumbnails } from './thumbnails';
 import { useSession, type ExplanationView } from './session';
@@ -21,6 +22,8 @@ const PREVIEW_SIZE = 320;
  * several at once and stored in one transaction.
  */
 export const IMPORT_CHUNK = 48;
+/** Import calls with the engine at once: one being stored and shown, the next already being decoded. */
+export const IMPORTS_AHEAD = 3;
 
 export async function startEngine(search = window.location.search): Promise<void> {
   const requested = new URLSearchParams(search).get('backend');
@@ -71,7 +74,7 @@ export async function importByClassName(groups: Map<string, File[]>): Promise<vo
 
 let importCancelled = false;
 
-/** Stops the running import after the current chunk; what was imported so far is kept. */
+/** Stops the running import once the chunks already with the engine are stored; what was imported so far is kept. */
 export function cancelImport(): void {
   importCancelled = true;
 }
@@ -98,19 +101,30 @@ async function importGroups(target: () => { classId: string; files: File[] }[]):
   const rejected: { classId: string; text: string }[] = [];
   try {
     for (const { classId, files } of groups) {
-      for (let start = 0; start < files.length && !importCancelled; start += IMPORT_CHUNK) {
-        const chunk = await Promise.all(files.slice(start, start + IMPORT_CHUNK).map(toIncoming));
-        const target = useProject.getState().classes.find((c) => c.id === classId);
-        // The class was deleted while its images were read: stop adding to it.
-        if (!target) break;
-        const result = await getEngine().importFiles(chunk, { classId, className: target.name });
-        primeThumbnails(result.accepted);
-        const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name }));
-        useProject.getState().addSamples(classId, samples);
-        rejected.push(...result.rejected.map((r) => ({ classId, text: `Skipped "${r.name}": ${r.reason.replace(/\.+$/, "")}.` })));
-        useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + chunk.length } }));
-        if (result.storageProblem) throw new Error(result.storageProblem);
-      }
+      let storageProblem: string | undefined;
+      await aheadInOrder({
+        count: Math.ceil(files.length / IMPORT_CHUNK),
+        ahead: IMPORTS_AHEAD,
+        send: (index) => {
+          const target = useProject.getState().classes.find((c) => c.id === classId);
+          // Cancelled, or the class was deleted while its images were read: add no more.
+          if (importCancelled || !target) return null;
+          const chunk = files.slice(index * IMPORT_CHUNK, (index + 1) * IMPORT_CHUNK);
+          return Promise.all(chunk.map(toIncoming)).then((incoming) => getEngine().importFiles(incoming, { classId, className: target.name }));
+        },
+        receive: (result, index) => {
+          primeThumbnails(result.accepted);
+          const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name }));
+          useProject.getState().addSamples(classId, samples);
+          rejected.push(...result.rejected.map((r) => ({ classId, text: `Skipped "${r.name}": ${r.reason.replace(/\.+$/, "")}.` })));
+          const count = Math.min(IMPORT_CHUNK, files.length - index * IMPORT_CHUNK);
+          useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + count } }));
+          storageProblem ??= result.storageProblem;
+          return !storageProblem;
+        },
+      });
+      if (storageProblem) throw new Error(storageProblem);
+      if (importCancelled) break;
     }
     if (importCancelled) session.notify('info', 'Import cancelled. The images added before that are kept.');
   } catch (error) {

@@ -9,7 +9,8 @@ import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type ExportClass, type Pro
 import { getEngine, remoteCallback } from '../engine/engine';
 import { QUOTA_MESSAGE, isQuotaError } from '../storage/quota';
 import { formatBytes } from '../storage/projectZip';
-import { beginImport, endImport, IMPORT_CHUNK, importWasCancelled, loadBackbone, messageOf, saveBlob, slug } from './actions';
+import { aheadInOrder } from './aheadInOrder';
+import { beginImport, endImport, IMPORT_CHUNK, IMPORTS_AHEAD, importWasCancelled, loadBackbone, messageOf, saveBlob, slug } from './actions';
 import { useProject, type ClassInfo } from './project';
 import { useSession } from './session';
 import { markProjectReady } from './startup';
@@ -374,18 +375,27 @@ export async function importProjectFile(file: File): Promise<void> {
     // The engine embeds each image as it arrives (decoded once), for the project's backbone.
     if (useSession.getState().backend) await loadBackbone(doc.backboneId);
     for (const [index, c] of reading.classes.entries()) {
+      if (failure) break;
       const target = { classId: doc.classes[index].id, className: c.name };
-      for (let start = 0; start < c.samples.length && !failure; start += IMPORT_CHUNK) {
-        if (importWasCancelled()) failure = 'Import cancelled.';
-        if (failure) break;
-        const chunk = c.samples.slice(start, start + IMPORT_CHUNK);
-        const result = await getEngine().importFromProjectFile(index, start, chunk.length, target);
-        counts[index] += result.accepted.length;
-        primeThumbnails(result.accepted);
-        if (result.storageProblem) failure = result.storageProblem;
-        else if (result.rejected.length > 0) failure = `"${result.rejected[0].name}" in class "${c.name}": ${result.rejected[0].reason}.`;
-        useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + chunk.length } }));
-      }
+      await aheadInOrder({
+        count: Math.ceil(c.samples.length / IMPORT_CHUNK),
+        ahead: IMPORTS_AHEAD,
+        send: (chunk) => {
+          if (importWasCancelled()) failure ??= 'Import cancelled.';
+          if (failure) return null;
+          const start = chunk * IMPORT_CHUNK;
+          return getEngine().importFromProjectFile(index, start, Math.min(IMPORT_CHUNK, c.samples.length - start), target);
+        },
+        receive: (result, chunk) => {
+          counts[index] += result.accepted.length;
+          primeThumbnails(result.accepted);
+          if (result.storageProblem) failure ??= result.storageProblem;
+          else if (result.rejected.length > 0) failure ??= `"${result.rejected[0].name}" in class "${c.name}": ${result.rejected[0].reason}.`;
+          const done = Math.min(IMPORT_CHUNK, c.samples.length - chunk * IMPORT_CHUNK);
+          useSession.setState((s) => ({ importProgress: s.importProgress && { ...s.importProgress, done: s.importProgress.done + done } }));
+          return !failure;
+        },
+      });
     }
   } catch (error) {
     failure = isQuotaError(error) ? QUOTA_MESSAGE : messageOf(error);
