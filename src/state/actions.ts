@@ -2,7 +2,6 @@
  * What the user can do, as plain functions over the stores and the engine.
  * Components call these; none of them touches tfjs or pixels beyond thumbnails.
  */
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { isBackendName, type AugmentSettings, type EmbeddingStatus, type CustomChoice, type EngineStatus, type IncomingFile, type Progress } from '../engine/api';
 import { rememberedMeasurements, rememberMeasurement } from './backendChoice';
 import { getEngine, remoteCallback } from '../engine/engine';
@@ -293,7 +292,7 @@ export async function downloadModel(): Promise<number | null> {
   const project = useProject.getState();
   useSession.setState({ busy: 'exporting' });
   try {
-    const files = await getEngine().exportModel(slug(project.name));
+    const [files, { strToU8, zipSync }] = await Promise.all([getEngine().exportModel(slug(project.name)), import('fflate')]);
     const zip = zipSync({
       'model.json': strToU8(files.modelJson),
       'weights.bin': files.weights,
@@ -365,6 +364,8 @@ export function moveSample(fromClassId: string, toClassId: string, sampleId: str
 export async function importInitialModel(file: File): Promise<void> {
   const session = useSession.getState();
   try {
+    // fflate is loaded when first needed: the page's start-up bundle stays small.
+    const { strFromU8, unzipSync } = await import('fflate');
     let entries: Record<string, Uint8Array>;
     try {
       entries = unzipSync(new Uint8Array(await file.arrayBuffer()));

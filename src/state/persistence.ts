@@ -8,7 +8,7 @@ import { create } from 'zustand';
 import { DEFAULT_BACKBONE_ID, DEFAULT_TRAIN_SETTINGS, type ExportClass, type ProjectDoc, type ProjectEdits, type ProjectSummary } from '../engine/api';
 import { getEngine, remoteCallback } from '../engine/engine';
 import { QUOTA_MESSAGE, isQuotaError } from '../storage/quota';
-import { formatBytes } from '../storage/projectZip';
+import { formatBytes } from '../formatBytes';
 import { aheadInOrder } from './aheadInOrder';
 import { beginImport, endImport, IMPORT_CHUNK, IMPORTS_AHEAD, importWasCancelled, loadBackbone, messageOf, saveBlob, slug } from './actions';
 import { useProject, type ClassInfo } from './project';

@@ -7,6 +7,7 @@
 import { unzipSync, zipSync, strToU8, strFromU8, type Zippable } from 'fflate';
 import { BACKBONES, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../engine/api';
 import { parseCustomSpecId } from '../ml/customSpecId';
+import { formatBytes } from '../formatBytes';
 
 export const PROJECT_FORMAT = 'transfer-studio-project';
 export const PROJECT_FORMAT_VERSION = 1;
@@ -347,13 +348,6 @@ export function validateProjectJson(bytes: Uint8Array): ProjectJson {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(0)} KB`;
-  return `${bytes} B`;
 }
 
 /** Why a stored setting does not have the shape of its default, or null when it does. */

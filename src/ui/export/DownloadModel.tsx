@@ -4,7 +4,8 @@ import { downloadModelAs, type DownloadedModel } from '../../state/modelExport';
 import { useProject } from '../../state/project';
 import { useSession } from '../../state/session';
 import { ProgressBar } from '../common/ProgressBar';
-import { EXPORT_FORMATS, exportFormat, formatBytes, type ExportFormatId } from './formats';
+import { formatBytes } from '../../formatBytes';
+import { EXPORT_FORMATS, exportFormat, type ExportFormatId } from './formats';
 
 const STAGE_TEXT: Record<ExportProgress['stage'], string> = {
   building: 'Folding batch norm into the convolutions…',

@@ -154,9 +154,3 @@ export function exportFormat(id: ExportFormatId): ExportFormat {
   return EXPORT_FORMATS.find((f) => f.id === id) ?? EXPORT_FORMATS[0];
 }
 
-/** Bytes as "612 KB" / "2.4 MB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
