@@ -14,19 +14,28 @@ const crossOriginIsolation = {
 };
 
 /**
- * The threaded WASM backend starts its pthread workers from `factory.toString()`.
- * After minification that source refers to the mangled name of a closure variable
- * (`_scriptDir`) which does not exist in those workers ("e is not defined").
- * Making it a global reference keeps its name through minification.
+ * Two fixes to the threaded WASM backend's Emscripten glue:
+ * - It starts its pthread workers from `factory.toString()`. After minification
+ *   that source refers to the mangled name of a closure variable (`_scriptDir`)
+ *   which does not exist in those workers ("e is not defined"). Making it a
+ *   global reference keeps its name through minification.
+ * - It starts a pool of 8 pthread workers whatever the machine, while tfjs runs
+ *   XNNPACK on logical cores / 2 threads, the calling one included. On two cores
+ *   all 8 sat idle, each a thread with its own JavaScript heap and a copy of the
+ *   glue to start, competing with the page as it opened. The pool is sized to the
+ *   threads tfjs uses (one spare); more would still be started on demand.
  */
 function tfjsWasmThreadsSurviveMinify(): Plugin {
+  const poolOf8 = 'var pthreadPoolSize=8;';
+  const poolFitted = 'var pthreadPoolSize=Math.min(8,Math.max(1,Math.floor((self.navigator&&self.navigator.hardwareConcurrency||2)/2)));';
   return {
     name: 'tfjs-wasm-threads-survive-minify',
     enforce: 'pre',
     transform(code, id) {
       if (!id.includes('tfjs-backend-wasm-threaded-simd.js')) return null;
       if (!code.includes('var _scriptDir =')) this.error('tfjs-backend-wasm changed: `var _scriptDir =` not found');
-      return { code: code.replace('var _scriptDir =', 'globalThis._scriptDir ='), map: null };
+      if (!code.includes(poolOf8)) this.error(`tfjs-backend-wasm changed: \`${poolOf8}\` not found`);
+      return { code: code.replace('var _scriptDir =', 'globalThis._scriptDir =').replace(poolOf8, poolFitted), map: null };
     },
   };
 }
