@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, sampleAugmentParams } from './augment';
-import { createHead, runModel } from './head';
+import { createHead, runModel, trainingOutput } from './head';
 import { headFrom, type HeadWeights } from './initialWeights';
 import { loadModelData, modelDataOf, saveToMemory, type ModelData } from './modelData';
 import { runEpochs } from './epochLoop';
@@ -290,7 +290,7 @@ export async function fineTuneTail(
           let correct: tf.Tensor | undefined;
           const { value, grads } = tf.variableGrads(() => {
             const features = tail.apply(x, { training: false }) as tf.Tensor;
-            const predictions = head.apply(features, { training: true }) as tf.Tensor2D;
+            const predictions = trainingOutput(head, features, rng) as tf.Tensor2D;
             correct = tf.keep(tf.equal(tf.argMax(predictions, 1), tf.argMax(y, 1)).sum());
             return weightedCrossEntropy(y, predictions, weightsTensor);
           }, [...hv, ...tailVariables]);

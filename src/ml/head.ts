@@ -62,3 +62,22 @@ export function headOptionsOf(head: tf.LayersModel): HeadOptions {
 export function runModel(model: tf.LayersModel, input: tf.Tensor): tf.Tensor {
   return model.apply(input, { training: false }) as tf.Tensor;
 }
+
+/**
+ * The head's output for one training step, with a dropout mask of its own. A
+ * tfjs Dropout layer built with a seed draws its mask from that seed at every
+ * call, so every step dropped the very same hidden units: a smaller network,
+ * not dropout. Each step's mask is seeded from the run's random stream instead,
+ * so masks differ from step to step and a run with the same seed repeats. The
+ * layer's own seed is put back, so a saved model's config does not change.
+ */
+export function trainingOutput(head: tf.LayersModel, input: tf.Tensor, rng: () => number): tf.Tensor {
+  const dropout = head.layers.find((layer) => layer.name === HEAD_LAYER_NAMES.dropout) as (tf.layers.Layer & { seed?: number }) | undefined;
+  const layerSeed = dropout?.seed;
+  if (dropout && layerSeed !== undefined) dropout.seed = Math.floor(rng() * 2 ** 31);
+  try {
+    return head.apply(input, { training: true }) as tf.Tensor;
+  } finally {
+    if (dropout) dropout.seed = layerSeed;
+  }
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createHead, runModel } from './head';
+import { createHead, runModel, trainingOutput } from './head';
 import { accuracy } from './metrics';
 import { headFrom, type HeadWeights } from './initialWeights';
 import { classWeightsFor, EarlyStopping, weightedCrossEntropy } from './trainingControl';
@@ -103,7 +103,7 @@ export async function trainHead(
       earlyStopping,
       callbacks,
       validate: async () => (split.validation.length > 0 ? evaluate(head, xVal, yVal) : null),
-      step: (rows) =>
+      step: (rows, rng) =>
         tf.tidy(() => {
           // Batches are packed here rather than gathered on the backend: WASM's Gather
           // costs ~30 ms for 512 rows of 1,280, two thirds of a whole step.
@@ -111,7 +111,7 @@ export async function trainHead(
           const yb = oneHot(rows.map((r) => trainLabels[r]), numClasses);
           let correct: tf.Tensor | undefined;
           const loss = optimizer.minimize(() => {
-            const predictions = head.apply(xb, { training: true }) as tf.Tensor2D;
+            const predictions = trainingOutput(head, xb, rng) as tf.Tensor2D;
             // minimize() disposes everything its closure made except the loss, so keep this.
             correct = tf.keep(tf.equal(tf.argMax(predictions, 1), tf.argMax(yb, 1)).sum());
             return weightedCrossEntropy(yb as tf.Tensor2D, predictions, weightsTensor);
