@@ -32,21 +32,25 @@ afterEach(async () => {
   await closeStudioDb();
 });
 
+/** Project 'p' with one empty class 'a'. */
+function oneClassProject(name: string): ProjectDoc {
+  return {
+    id: 'p',
+    name,
+    classes: [{ id: 'a', name: 'A', samples: [] }],
+    backboneId: 'b',
+    settings: DEFAULT_TRAIN_SETTINGS,
+    revision: 1,
+    training: null,
+    createdAt: 1,
+    updatedAt: 1,
+  };
+}
+
 describe('Projects keeps its copy of the open document in step with the database', () => {
   it('loses no imported image when the page saves edits while import chunks are stored', async () => {
     const projects = new Projects(() => 224);
-    const doc: ProjectDoc = {
-      id: 'p',
-      name: 'Race',
-      classes: [{ id: 'a', name: 'A', samples: [] }],
-      backboneId: 'b',
-      settings: DEFAULT_TRAIN_SETTINGS,
-      revision: 1,
-      training: null,
-      createdAt: 1,
-      updatedAt: 1,
-    };
-    await projects.create(doc);
+    await projects.create(oneClassProject('Race'));
     await projects.open('p');
     // Edits (a rename each) begun before, between and after the chunks' writes.
     const work: Promise<unknown>[] = [];
@@ -70,17 +74,7 @@ describe('Projects keeps its copy of the open document in step with the database
       return files.map(({ name }) => ({ ok: true as const, name, thumbnail, thumbUrl: '', width: 8, height: 8 }));
     };
     const projects = new Projects(() => null, decode);
-    await projects.create({
-      id: 'p',
-      name: 'Order',
-      classes: [{ id: 'a', name: 'A', samples: [] }],
-      backboneId: 'b',
-      settings: DEFAULT_TRAIN_SETTINGS,
-      revision: 1,
-      training: null,
-      createdAt: 1,
-      updatedAt: 1,
-    });
+    await projects.create(oneClassProject('Order'));
     await projects.open('p');
     const file = (name: string) => ({ name, file: new Blob([name]) });
     const target = { classId: 'a', className: 'A' };
