@@ -105,15 +105,14 @@ async function importGroups(target: () => { classId: string; files: File[] }[]):
       await aheadInOrder({
         count: Math.ceil(files.length / IMPORT_CHUNK),
         ahead: IMPORTS_AHEAD,
-        send: (index) => {
+        prepare: (index) => {
           const target = useProject.getState().classes.find((c) => c.id === classId);
           // Cancelled, or the class was deleted while its images were read: add no more.
           if (importCancelled || !target) return null;
           const chunk = files.slice(index * IMPORT_CHUNK, (index + 1) * IMPORT_CHUNK);
-          return withMetadata(chunk)
-            .then(() => Promise.all(chunk.map(toIncoming)))
-            .then((incoming) => getEngine().importFiles(incoming, { classId, className: target.name }));
+          return withMetadata(chunk).then(async () => ({ incoming: await Promise.all(chunk.map(toIncoming)), className: target.name }));
         },
+        send: ({ incoming, className }) => getEngine().importFiles(incoming, { classId, className }),
         receive: (result, index) => {
           primeThumbnails(result.accepted);
           const samples: Sample[] = result.accepted.map((a) => ({ id: a.id, name: a.name }));

@@ -10,6 +10,7 @@ function deferred<T>() {
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+const ready = (i: number) => Promise.resolve(i);
 
 describe('aheadInOrder', () => {
   it('keeps the next call going while the previous answer is awaited, and receives answers in order', async () => {
@@ -19,6 +20,7 @@ describe('aheadInOrder', () => {
     const run = aheadInOrder({
       count: 4,
       ahead: 2,
+      prepare: ready,
       send: (i) => (sent.push(i), calls[i].promise),
       receive: (answer) => void received.push(answer),
     });
@@ -37,12 +39,34 @@ describe('aheadInOrder', () => {
     expect(received).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('sends chunks in their order even when a later one is ready first (a short last chunk)', async () => {
+    const preparing = Array.from({ length: 3 }, () => deferred<number>());
+    const sent: number[] = [];
+    const run = aheadInOrder({
+      count: 3,
+      ahead: 3,
+      prepare: (i) => preparing[i].promise,
+      send: (i) => (sent.push(i), Promise.resolve(i)),
+      receive: () => undefined,
+    });
+    preparing[2].resolve(2);
+    await tick();
+    expect(sent).toEqual([]);
+    preparing[0].resolve(0);
+    await tick();
+    expect(sent).toEqual([0]);
+    preparing[1].resolve(1);
+    await run;
+    expect(sent).toEqual([0, 1, 2]);
+  });
+
   it('starts nothing more once told to stop, but still receives what was already sent', async () => {
     const sent: number[] = [];
     const received: number[] = [];
     await aheadInOrder({
       count: 10,
       ahead: 2,
+      prepare: ready,
       send: (i) => (sent.push(i), Promise.resolve(i)),
       receive: (answer) => (received.push(answer), answer !== 3),
     });
@@ -50,9 +74,9 @@ describe('aheadInOrder', () => {
     expect(sent).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('stops when send has nothing more to start (a cancelled import)', async () => {
+  it('stops when there is nothing more to start (a cancelled import)', async () => {
     const received: number[] = [];
-    await aheadInOrder({ count: 10, ahead: 2, send: (i) => (i < 3 ? Promise.resolve(i) : null), receive: (answer) => void received.push(answer) });
+    await aheadInOrder({ count: 10, ahead: 2, prepare: (i) => (i < 3 ? ready(i) : null), send: ready, receive: (answer) => void received.push(answer) });
     expect(received).toEqual([0, 1, 2]);
   });
 
@@ -61,6 +85,7 @@ describe('aheadInOrder', () => {
     const run = aheadInOrder({
       count: 5,
       ahead: 2,
+      prepare: ready,
       send: (i) => (i === 1 ? Promise.reject(new Error('engine stopped')) : Promise.resolve(i)),
       receive: (answer) => void received.push(answer),
     });

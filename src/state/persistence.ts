@@ -380,12 +380,11 @@ export async function importProjectFile(file: File): Promise<void> {
       await aheadInOrder({
         count: Math.ceil(c.samples.length / IMPORT_CHUNK),
         ahead: IMPORTS_AHEAD,
-        send: (chunk) => {
+        prepare: (chunk) => {
           if (importWasCancelled()) failure ??= 'Import cancelled.';
-          if (failure) return null;
-          const start = chunk * IMPORT_CHUNK;
-          return getEngine().importFromProjectFile(index, start, Math.min(IMPORT_CHUNK, c.samples.length - start), target);
+          return failure ? null : Promise.resolve(chunk * IMPORT_CHUNK);
         },
+        send: (start) => getEngine().importFromProjectFile(index, start, Math.min(IMPORT_CHUNK, c.samples.length - start), target),
         receive: (result, chunk) => {
           counts[index] += result.accepted.length;
           primeThumbnails(result.accepted);
