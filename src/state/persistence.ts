@@ -43,6 +43,13 @@ let saveTimer: ReturnType<typeof setTimeout> | null = null;
 let saving: Promise<void> = Promise.resolve();
 let quotaReported = false;
 let listRefreshedAt = 0;
+/**
+ * The edits last stored, with their project's id. An import changes the page's
+ * project on every chunk but none of its edits; the engine stores the images
+ * itself, and rewriting a 20,000-image document for nothing on every chunk cost
+ * the import time that grew with the project.
+ */
+let storedEdits: string | null = null;
 /** How often auto-save refreshes the project list (names, image counts) at most. */
 const LIST_REFRESH_MS = 3000;
 
@@ -73,9 +80,13 @@ export function saveNow(): Promise<void> {
   const id = useProjects.getState().currentId;
   if (!id || loading) return saving;
   const edits = currentEdits();
+  const key = `${id}\n${JSON.stringify(edits)}`;
   saving = saving.then(async () => {
     try {
-      await getEngine().editProject(id, edits);
+      if (key !== storedEdits) {
+        await getEngine().editProject(id, edits);
+        storedEdits = key;
+      }
       quotaReported = false;
       if (!saveTimer) useProjects.setState({ saveState: 'saved' });
       // The list reads every project's document: not after every edit of a long import.
@@ -235,6 +246,7 @@ function showProject(doc: ProjectDoc): void {
     embedding: null,
   });
   useProjects.setState({ currentId: doc.id, saveState: 'saved' });
+  storedEdits = null;
 }
 
 export async function renameProject(id: string, name: string): Promise<void> {
