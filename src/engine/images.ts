@@ -73,7 +73,8 @@ const TAIL_BYTES = 1024;
  */
 export async function decodeImage(file: Blob): Promise<ImageBitmap> {
   if (file.size === 0) throw new ImageRejected('the file is empty (0 bytes)');
-  const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+  // A file that fits is read whole: a slice would be one more blob for the browser to register.
+  const head = new Uint8Array(await (file.size <= HEAD_BYTES ? file : file.slice(0, HEAD_BYTES)).arrayBuffer());
   const kind = sniffImageKind(head);
   if (kind === null) {
     throw new ImageRejected(`not an image${file.type ? ` (${file.type})` : ''}: supported are JPEG, PNG, GIF, WebP, BMP, AVIF and SVG`);
@@ -170,10 +171,20 @@ export async function previewOf(file: Blob, maxSide: number): Promise<Blob> {
   }
 }
 
-/** A small image as a data: URL (for thumbnails: cheap to hand to the page in thousands). */
-export async function dataUrlOf(blob: Blob): Promise<string> {
-  const bytes = new Uint8Array(await blob.arrayBuffer());
+/** The JPEG thumbnail's bytes: kept inline in the sample's record (see StoredSample.thumbnail). */
+export async function thumbnailBytesOf(bitmap: ImageBitmap): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await (await thumbnailOf(bitmap)).arrayBuffer());
+}
+
+/** Small image bytes as a data: URL (for thumbnails: cheap to hand to the page in thousands). */
+export function dataUrlOfBytes(bytes: Uint8Array, type = 'image/jpeg'): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return `data:${blob.type || 'image/jpeg'};base64,${btoa(binary)}`;
+  return `data:${type};base64,${btoa(binary)}`;
+}
+
+/** A small image (bytes, or a Blob as thumbnails were stored before) as a data: URL. */
+export async function dataUrlOf(image: Blob | Uint8Array): Promise<string> {
+  if (image instanceof Uint8Array) return dataUrlOfBytes(image);
+  return dataUrlOfBytes(new Uint8Array(await image.arrayBuffer()), image.type || 'image/jpeg');
 }

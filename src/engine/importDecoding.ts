@@ -11,25 +11,25 @@
 import * as Comlink from 'comlink';
 import type { IncomingFile } from './api';
 import { mapConcurrently } from './concurrency';
-import { centerSquarePixels, dataUrlOf, decodeImage, ImageRejected, modelPixels, thumbnailOf } from './images';
+import { centerSquarePixels, dataUrlOfBytes, decodeImage, ImageRejected, modelPixels, thumbnailBytesOf } from './images';
 
 /** Images decoded at once: file reads and decodes run outside the calling thread, so several in flight overlap them. */
 export const DECODES_IN_FLIGHT = 8;
 
 export type DecodeOutcome =
-  | { ok: true; name: string; thumbnail: Blob; thumbUrl: string; width: number; height: number; pixels?: Uint8ClampedArray }
+  | { ok: true; name: string; thumbnail: Uint8Array<ArrayBuffer>; thumbUrl: string; width: number; height: number; pixels?: Uint8ClampedArray }
   | { ok: false; name: string; reason: string };
 
 export type DecodeFiles = (files: IncomingFile[], embedSize: number | null) => Promise<DecodeOutcome[]>;
 
 /** One decode serves the thumbnail, the size check and (when a backbone is known) the embedding's pixels. */
 export async function decodedFromBitmap(bitmap: ImageBitmap, name: string, embedSize: number | null): Promise<DecodeOutcome & { ok: true }> {
-  const thumbnail = await thumbnailOf(bitmap);
+  const thumbnail = await thumbnailBytesOf(bitmap);
   return {
     ok: true,
     name,
     thumbnail,
-    thumbUrl: await dataUrlOf(thumbnail),
+    thumbUrl: dataUrlOfBytes(thumbnail),
     width: bitmap.width,
     height: bitmap.height,
     pixels: embedSize ? centerSquarePixels(bitmap, embedSize) : undefined,
@@ -65,7 +65,7 @@ export const decodeWorkerApi: DecodeWorkerApi = {
     const outcomes = await decodeFilesHere(files, embedSize);
     return Comlink.transfer(
       outcomes,
-      outcomes.flatMap((o) => (o.ok && o.pixels ? [o.pixels.buffer as ArrayBuffer] : [])),
+      outcomes.flatMap((o) => (o.ok ? [o.thumbnail.buffer, ...(o.pixels ? [o.pixels.buffer as ArrayBuffer] : [])] : [])),
     );
   },
   async pixels(blob, size) {

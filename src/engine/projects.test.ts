@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
-import { closeStudioDb, getProject, type ProjectDoc } from '../storage/db';
+import { addSamples, closeStudioDb, getProject, type ProjectDoc } from '../storage/db';
 import type { DecodeFiles } from './importDecoding';
 import { Projects } from './projects';
 
@@ -68,7 +68,7 @@ describe('Projects keeps its copy of the open document in step with the database
 
   it('stores import chunks in the order they were sent, though a later one decodes first', async () => {
     // The first chunk's decode is the slow one; both are sent before either is answered.
-    const thumbnail = new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' });
+    const thumbnail = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
     const decode: DecodeFiles = async (files) => {
       await new Promise((resolve) => setTimeout(resolve, files[0].name.startsWith('slow') ? 50 : 0));
       return files.map(({ name }) => ({ ok: true as const, name, thumbnail, thumbUrl: '', width: 8, height: 8 }));
@@ -84,5 +84,19 @@ describe('Projects keeps its copy of the open document in step with the database
     ]);
     const stored = await getProject('p');
     expect(stored!.classes[0].samples.map((s) => s.name)).toEqual(['slow-1.jpg', 'slow-2.jpg', 'quick-3.jpg']);
+  });
+
+  it('gives the page thumbnails stored inline at import and those stored as Blobs by earlier versions', async () => {
+    const projects = new Projects(() => null);
+    await projects.create(oneClassProject('Thumbs'));
+    await projects.open('p');
+    const target = { classId: 'a', className: 'A' };
+    const { result } = await projects.importFrames([frame('new.jpg')], target);
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+    await addSamples('p', target, [{ id: 'old', projectId: 'p', name: 'old.jpg', bytes: new Blob([jpeg]), thumbnail: new Blob([jpeg], { type: 'image/jpeg' }), width: 8, height: 8 }]);
+    const [fresh, old] = await projects.thumbnails([result.accepted[0].id, 'old']);
+    expect(fresh).toBe('data:image/jpeg;base64,/9j/2Q==');
+    expect(old).toBe(fresh);
+    expect(result.accepted[0].thumbUrl).toBe(fresh);
   });
 });

@@ -132,8 +132,8 @@ export class Projects {
   }
 
   async thumbnails(ids: string[]): Promise<(string | null)[]> {
-    const blobs = await db.sampleThumbnails(ids);
-    return Promise.all(blobs.map((blob) => (blob ? dataUrlOf(blob) : null)));
+    const thumbnails = await db.sampleThumbnails(ids);
+    return Promise.all(thumbnails.map((thumbnail) => (thumbnail ? dataUrlOf(thumbnail) : null)));
   }
 
   /**

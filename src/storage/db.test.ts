@@ -33,8 +33,8 @@ function sample(id: string, projectId: string): StoredSample {
   return { id, projectId, name: `${id}.jpg`, bytes: new Blob([`bytes of ${id}`]), thumbnail: new Blob([`thumb of ${id}`]), width: 10, height: 20 };
 }
 
-async function text(blob: Blob | undefined): Promise<string | undefined> {
-  return blob && (await blob.text());
+async function text(stored: Blob | Uint8Array | undefined): Promise<string | undefined> {
+  return stored && (stored instanceof Blob ? await stored.text() : new TextDecoder().decode(stored));
 }
 
 beforeEach(() => {

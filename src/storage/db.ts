@@ -84,7 +84,12 @@ export interface StoredSample {
   name: string;
   /** The file exactly as the user gave it. */
   bytes: Blob;
-  thumbnail: Blob;
+  /**
+   * The 96 px JPEG thumbnail. Stored inline as bytes: Chromium writes every
+   * Blob in IndexedDB to a file of its own, and a second file per image cost
+   * the browser more than the whole record. Projects saved before keep Blobs.
+   */
+  thumbnail: Blob | Uint8Array;
   width: number;
   height: number;
 }
@@ -331,7 +336,7 @@ export async function sampleBytes(ids: string[]): Promise<(Blob | undefined)[]> 
 }
 
 /** Thumbnails of these samples; undefined for unknown ids. */
-export async function sampleThumbnails(ids: string[]): Promise<(Blob | undefined)[]> {
+export async function sampleThumbnails(ids: string[]): Promise<(Blob | Uint8Array | undefined)[]> {
   const tx = (await openStudioDb()).transaction('samples');
   const records = await Promise.all(ids.map((id) => tx.store.get(id)));
   await tx.done;
