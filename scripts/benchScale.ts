@@ -367,7 +367,7 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
     });
     const reopenSeconds = (Date.now() - reopenStarted) / 1000;
     const reopenLongest = await longestSince(page, 0);
-    options.log(`n=${n}: reopened with a prediction in ${reopenSeconds.toFixed(1)} s`);
+    options.log(`n=${n}: reopened with a prediction in ${reopenSeconds.toFixed(1)} s; longest tasks ${await longestTasksSince(page, 0)}`);
     clearInterval(sampleMemory);
     options.log(`n=${n}: memory peaked at ${peakAt} (import began at +0 s, training at +${((trainStarted - runStarted) / 1000).toFixed(0)} s), by process type (MB): ${JSON.stringify(peakByType)}`);
 
