@@ -34,8 +34,8 @@ export function thumbnailCacheSize(): number {
   return cache.size;
 }
 
-/** Asks the engine for every thumbnail requested in this frame in one call. */
-function request(id: string): Promise<string | null> {
+/** A thumbnail from the engine; every one asked for in the same frame comes in one call. */
+export function loadThumbnail(id: string): Promise<string | null> {
   return new Promise((resolve) => {
     const list = waiting.get(id);
     if (list) list.push(resolve);
@@ -61,8 +61,20 @@ async function flush(): Promise<void> {
   ids.forEach((id, i) => {
     const url = urls[i];
     if (url) remember(id, url);
-    batch.get(id)!.forEach((resolve) => resolve(url));
   });
+  // Each tile shown is an image for the page to load and lay out; a reopened project's
+  // grids ask for a few hundred at once, and showing them all in one task made it a long one.
+  for (let start = 0; start < ids.length; start += SHOWN_PER_TASK) {
+    if (start > 0) await nextTask();
+    for (let i = start; i < Math.min(ids.length, start + SHOWN_PER_TASK); i++) batch.get(ids[i])!.forEach((resolve) => resolve(urls[i]));
+  }
+}
+
+/** Thumbnails handed to their tiles in one task. */
+export const SHOWN_PER_TASK = 24;
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** The thumbnail of a sample: at once when cached, else once the engine has read it. */
@@ -75,7 +87,7 @@ export function useThumbnail(id: string): string | undefined {
       return;
     }
     let live = true;
-    void request(id).then((loaded) => live && setUrl(loaded ?? undefined));
+    void loadThumbnail(id).then((loaded) => live && setUrl(loaded ?? undefined));
     return () => {
       live = false;
     };
