@@ -133,7 +133,7 @@ function drawCenterSquare(bitmap: ImageBitmap, size: number): OffscreenCanvas {
   return context.canvas;
 }
 
-export function thumbnailOf(bitmap: ImageBitmap): Promise<Blob> {
+function thumbnailOf(bitmap: ImageBitmap): Promise<Blob> {
   return drawCenterSquare(bitmap, THUMBNAIL_SIZE).convertToBlob({ type: 'image/jpeg', quality: 0.85 });
 }
 

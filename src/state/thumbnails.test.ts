@@ -5,6 +5,7 @@ vi.mock('../engine/engine', () => ({ getEngine: () => engine }));
 vi.stubGlobal('requestAnimationFrame', (callback: () => void) => setTimeout(callback, 0));
 
 const { cachedThumbnail, loadThumbnail, SHOWN_PER_TASK } = await import('./thumbnails');
+const { yieldToEventLoop } = await import('../engine/operations');
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -20,7 +21,7 @@ describe('thumbnails', () => {
     // All are cached at once; the tiles get them a task at a time.
     expect(cachedThumbnail('s52')).toBe('data:image/jpeg;base64,s52');
     expect(shown).toHaveLength(SHOWN_PER_TASK);
-    await nextTask();
+    await yieldToEventLoop();
     expect(shown).toHaveLength(2 * SHOWN_PER_TASK);
     await Promise.all(loads);
     expect(shown).toEqual(ids.map((id) => `data:image/jpeg;base64,${id}`));

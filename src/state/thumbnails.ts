@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { getEngine } from '../engine/engine';
+import { yieldToEventLoop } from '../engine/operations';
 
 /** Thumbnails kept; a few screens of grids. Older ones are dropped (data: URLs need no revoking). */
 const CAPACITY = 1500;
@@ -65,7 +66,7 @@ async function flush(): Promise<void> {
   // Each tile shown is an image for the page to load and lay out; a reopened project's
   // grids ask for a few hundred at once, and showing them all in one task made it a long one.
   for (let start = 0; start < ids.length; start += SHOWN_PER_TASK) {
-    if (start > 0) await nextTask();
+    if (start > 0) await yieldToEventLoop();
     for (let i = start; i < Math.min(ids.length, start + SHOWN_PER_TASK); i++) batch.get(ids[i])!.forEach((resolve) => resolve(urls[i]));
   }
 }
@@ -73,9 +74,6 @@ async function flush(): Promise<void> {
 /** Thumbnails handed to their tiles in one task. */
 export const SHOWN_PER_TASK = 24;
 
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 /** The thumbnail of a sample: at once when cached, else once the engine has read it. */
 export function useThumbnail(id: string): string | undefined {
