@@ -2,21 +2,23 @@ import { describe, expect, it, vi } from 'vitest';
 
 const engine = vi.hoisted(() => ({ thumbnails: vi.fn(async (ids: string[]) => ids.map((id) => `data:image/jpeg;base64,${id}`)) }));
 vi.mock('../engine/engine', () => ({ getEngine: () => engine }));
-/** The page's task boundaries, opened one at a time by the test. */
-const nextTasks = vi.hoisted(() => [] as (() => void)[]);
-vi.mock('../engine/operations', () => ({ yieldToEventLoop: () => new Promise<void>((resolve) => nextTasks.push(resolve)) }));
 vi.stubGlobal('requestAnimationFrame', (callback: () => void) => setTimeout(callback, 0));
 
 const { cachedThumbnail, loadThumbnail, SHOWN_PER_TASK } = await import('./thumbnails');
 
-const frame = () => new Promise((resolve) => setTimeout(resolve, 0));
+// The page's frames and tasks are timers here, run one at a time by the test.
+vi.useFakeTimers();
+const frame = async () => {
+  await Promise.resolve();
+  vi.advanceTimersToNextTimer();
+};
 const microtasks = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 /** Lets the page go on to its next task. */
 const nextTask = async () => {
   await microtasks();
-  nextTasks.shift()!();
+  vi.advanceTimersToNextTimer();
   await microtasks();
 };
 
