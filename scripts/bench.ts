@@ -275,7 +275,7 @@ async function main() {
       for (const p of profiles) {
         const top = p.top.map((k) => `${k.name} ${(k.share * 100).toFixed(0)}%`).join(', ');
         console.log(
-          `${status.backend}, ${p.path === 'app' ? 'app (folded)' : 'layers (Teachable Machine)'}, batch ${p.batch}: ${p.wallMsPerImage.toFixed(1)} ms/image wall, ${p.kernelMsPerImage.toFixed(1)} ms/image in ${p.kernels} kernels (${((p.kernelMsPerImage / p.wallMsPerImage) * 100).toFixed(0)}% of wall); top kernels: ${top}`,
+          `${status.backend}, ${p.path === 'app' ? 'app (folded)' : 'layers (Teachable Machine)'}, batch ${p.batch}: ${p.wallMsPerImage.toFixed(1)} ms/image wall, ${p.kernelMsPerImage.toFixed(1)} ms/image in ${p.kernels} kernels (${((p.kernelMsPerImage / p.wallMsPerImage) * 100).toFixed(0)}% of wall); top kernels: ${top}${p.relativeDifference === undefined ? '' : `; differs from layers by ${p.relativeDifference.toExponential(1)} of its largest value`}`,
         );
       }
       return;

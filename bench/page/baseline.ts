@@ -66,6 +66,8 @@ export interface EmbeddingProfile {
   kernels: number;
   /** Kernel names with their share of kernel time, largest first. */
   top: { name: string; share: number }[];
+  /** 'app' only: the largest difference from the layer-by-layer output, relative to that output's largest value. */
+  relativeDifference?: number;
 }
 
 /**
@@ -92,6 +94,16 @@ export async function profileEmbedding(path: EmbeddingProfile['path'], batch: nu
     }
     walls.sort((a, b) => a - b);
     const info = await tf.profile(once);
+    // The folded pass must compute what the layers compute, on this backend's kernels too.
+    const relativeDifference =
+      path === 'app'
+        ? tf.tidy(() => {
+            const expected = teachableMachineEmbed(model, x);
+            return tf.max(tf.abs(tf.sub(model.embed(x), expected))).div(tf.max(tf.abs(expected)));
+          })
+        : null;
+    const difference = relativeDifference ? (await relativeDifference.data())[0] : undefined;
+    relativeDifference?.dispose();
     const byName = new Map<string, number>();
     let total = 0;
     for (const kernel of info.kernels) {
@@ -106,6 +118,7 @@ export async function profileEmbedding(path: EmbeddingProfile['path'], batch: nu
       kernelMsPerImage: total / batch,
       kernels: info.kernels.length,
       top: [...byName].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, ms]) => ({ name, share: ms / total })),
+      relativeDifference: difference,
     };
   } finally {
     x.dispose();

@@ -34,6 +34,14 @@ function mobileNetLike(): tf.LayersModel {
   y = tf.layers.conv2d({ filters: 8, kernelSize: 1, padding: 'same', useBias: false }).apply(y) as tf.SymbolicTensor;
   y = tf.layers.batchNormalization({ scale: false }).apply(y) as tf.SymbolicTensor;
   x = tf.layers.add().apply([shortcut, y]) as tf.SymbolicTensor;
+  // A stride-2 block as MobileNetV2 has them: padding in front of a 'valid' depthwise conv.
+  x = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'valid', useBias: false }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization({}).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reLU({ maxValue: 6 }).apply(x) as tf.SymbolicTensor;
+  // Symmetric padding that cannot be absorbed: its conv has no batch norm after it.
+  x = tf.layers.zeroPadding2d({ padding: 1 }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'valid' }).apply(x) as tf.SymbolicTensor;
   // Not foldable: the conv applies its own activation before the batch norm.
   x = tf.layers.conv2d({ filters: 6, kernelSize: 1, activation: 'relu' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization({}).apply(x) as tf.SymbolicTensor;
@@ -48,8 +56,11 @@ describe('folded backbone', () => {
     randomiseBatchNorms(model, 3);
     const features = tf.model({ inputs: model.inputs, outputs: model.getLayer('features').output as tf.SymbolicTensor });
     const folded = foldedForward(model, 'features');
-    // Stem conv + BN + ReLU6, depthwise + BN + ReLU, project conv + BN; the relu conv's BN stays separate.
-    expect(folded.foldedChains).toBe(3);
+    // Stem conv + BN + ReLU6, depthwise + BN + ReLU, project conv + BN, stride-2 depthwise + BN + ReLU6;
+    // the relu conv's BN stays separate.
+    expect(folded.foldedChains).toBe(4);
+    // The stem's and the stride-2 depthwise conv's padding; not the one before a conv without batch norm.
+    expect(folded.foldedPads).toBe(2);
     const x = tf.randomUniform([2, 17, 17, 3], -1, 1, 'float32', 9) as tf.Tensor4D;
     const expected = features.predict(x) as tf.Tensor;
     const before = tf.memory().numTensors;
