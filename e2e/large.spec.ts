@@ -66,6 +66,19 @@ test('a 2,000-image project imports with progress, scrolls without long tasks, i
   expect.soft(Math.max(0, ...longTasks)).toBeLessThan(200);
   expect((await storedCounts(page)).samples).toBe(2000);
 
+  // Once every image is embedded, the engine holds its embeddings, not the images it decoded:
+  // each image's 224 px pixels (200 KB) staying alive was 400 MB at this size, 4 GB at 20,000.
+  await expect(page.getByText('All 2,000 images are prepared for training.')).toBeVisible({ timeout: 5 * 60_000 });
+  const engineMb = await page.evaluate(async () => {
+    const measure = (performance as unknown as { measureUserAgentSpecificMemory(): Promise<{ breakdown: { bytes: number; attribution: { url: string }[] }[] }> })
+      .measureUserAgentSpecificMemory;
+    const { breakdown } = await measure.call(performance);
+    return breakdown.filter((b) => b.attribution.some((a) => a.url.includes('engine.worker'))).reduce((sum, b) => sum + b.bytes, 0) / 1e6;
+  });
+  console.log(`the engine worker's memory with 2,000 images embedded: ${engineMb.toFixed(0)} MB`);
+  expect(engineMb).toBeGreaterThan(0);
+  expect(engineMb).toBeLessThan(200);
+
   // Reopening it: every count is back at once; thumbnails come only for what is in view.
   const reloadStart = Date.now();
   await page.reload();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodingWorker } from './importDecoding';
+import { decodingWorker, WorkerStopped } from './importDecoding';
 
 const empty = [{ file: new Blob([]), name: 'empty.jpg' }];
 const refusedHere = [{ ok: false, name: 'empty.jpg', reason: 'the file is empty (0 bytes)' }];
@@ -39,5 +39,20 @@ describe('decodingWorker', () => {
     expect(await throwing.decode(empty, 224)).toEqual(refusedHere);
     // A refused image is reported as such, not as a broken worker.
     await expect(throwing.pixels(new Blob([]), 224)).rejects.toThrow('the file is empty');
+  });
+});
+
+describe('WorkerStopped', () => {
+  it('lets go of each call when it ends, ends the calls in flight when the worker stops, and every later call at once', async () => {
+    const stopped = new WorkerStopped();
+    const finished = stopped.race(Promise.resolve('decoded'));
+    const inFlight = stopped.race(new Promise(() => undefined));
+    expect(await finished).toBe('decoded');
+    // Only the call still running is waiting: nothing is left behind by the finished one.
+    expect(stopped.pending).toBe(1);
+    stopped.stop(new Error('the decoding worker stopped: out of memory'));
+    await expect(inFlight).rejects.toThrow('out of memory');
+    await expect(stopped.race(Promise.resolve('late'))).rejects.toThrow('out of memory');
+    expect(stopped.pending).toBe(0);
   });
 });
