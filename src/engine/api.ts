@@ -403,8 +403,11 @@ export interface EngineApi {
   importFromProjectFile(classIndex: number, start: number, count: number, target: ImportTarget): Promise<ImportResult>;
   /** Forgets the file last read by readProjectZip. */
   discardProjectFile(): Promise<void>;
-  /** Where each catalog backbone loads from now (same-origin copy, public URL), or why it cannot. */
-  backboneSources(): Promise<BackboneSource[]>;
+  /**
+   * Where each catalog backbone loads from now (same-origin copy, public URL), or why it cannot.
+   * `pageOnline`: the page's navigator.onLine, which is not always the worker's (see Backbones.sources).
+   */
+  backboneSources(pageOnline: boolean): Promise<BackboneSource[]>;
   /** A test image's pretrained ImageNet top-3, as this backbone (or, lacking an ImageNet top, the package's V1 0.25) sees it. */
   imagenetLabels(image: Blob, backboneId: string): Promise<ImagenetView>;
   /** The most frequent ImageNet labels among these samples (a class's images; an even sample of a large class). */

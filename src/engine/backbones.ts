@@ -109,10 +109,14 @@ export class Backbones {
   /**
    * Where each catalog backbone loads from now: the same-origin copy `npm run models`
    * made, else its public URL, else nowhere (with the reason). Offline the network is
-   * not asked at all: what the service worker cached is what can load.
+   * not asked at all: what the service worker cached is what can load. Offline is when
+   * either the page or this worker says so: a worker's navigator.onLine can stay true
+   * while the page's is false (Chromium 150 under DevTools' offline emulation), and
+   * then every uncached model.json went to the network.
    */
-  sources(): Promise<BackboneSource[]> {
-    const probe = self.navigator.onLine || typeof caches === 'undefined' ? fetchModelJson() : cachedModelJson(caches);
+  sources(pageOnline = true): Promise<BackboneSource[]> {
+    const online = pageOnline && self.navigator.onLine;
+    const probe = online || typeof caches === 'undefined' ? fetchModelJson() : cachedModelJson(caches);
     return resolveBackboneSources(BACKBONES, self.location.origin, this.options?.appBase ?? '/', probe);
   }
 

@@ -196,7 +196,7 @@ const engine: BenchEngineApi = {
     pendingProjectFile = null;
   },
 
-  backboneSources: () => backbones.sources(),
+  backboneSources: (pageOnline: boolean) => backbones.sources(pageOnline),
   imagenetLabels: (image: Blob, backboneId: string) => exclusive(async () => imagenet.ofImage(await backbones.load(backboneId), image)),
   classImagenetLabels: (sampleIds: string[], backboneId: string) => exclusive(async () => imagenet.ofClass(await backbones.load(backboneId), sampleIds)),
   compareBackbones: (request: CompareRequest, onProgress: (progress: CompareProgress) => void) =>

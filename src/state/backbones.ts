@@ -27,7 +27,7 @@ let checking: Promise<void> | null = null;
 /** Asks the engine where each backbone loads from; unavailable ones are shown so in the picker. */
 export function checkBackboneSources(): Promise<void> {
   checking ??= getEngine()
-    .backboneSources()
+    .backboneSources(navigator.onLine)
     .then((list) => useBackbones.setState({ sources: new Map(list.map((s) => [s.id, s])) }))
     .catch((error) => {
       checking = null;
