@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { separableData } from './testing';
-import { batchSizeFor, DEFAULT_TRAIN_SETTINGS, MAX_STEPS_PER_EPOCH, trainHead } from './train';
+import { BatchPacker, batchSizeFor, DEFAULT_TRAIN_SETTINGS, MAX_STEPS_PER_EPOCH, trainHead } from './train';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -111,5 +111,19 @@ describe('batch size for large projects', () => {
     expect(batchSizeFor(64, 17_000)).toBe(512);
     expect(batchSizeFor(16, 500_000)).toBe(1024);
     expect(Math.ceil(17_000 / batchSizeFor(16, 17_000))).toBeLessThanOrEqual(MAX_STEPS_PER_EPOCH);
+  });
+});
+
+describe('BatchPacker', () => {
+  it('packs the asked rows in order into one buffer it reuses, never showing an earlier batch', () => {
+    const rows = [new Float32Array([1, 2]), new Float32Array([3, 4]), new Float32Array([5, 6])];
+    const packer = new BatchPacker(2);
+    const first = packer.pack([2, 0], (r) => rows[r]);
+    expect(Array.from(first)).toEqual([5, 6, 1, 2]);
+    const second = packer.pack([1], (r) => rows[r]);
+    expect(Array.from(second)).toEqual([3, 4]);
+    expect(second.buffer).toBe(first.buffer);
+    const larger = packer.pack([0, 1, 2], (r) => rows[r]);
+    expect(Array.from(larger)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
