@@ -19,7 +19,7 @@ import { validationReportOf } from './report';
 import type { Progress, TrainOutcome } from './api';
 import type { Backbones } from './backbones';
 import type { Embeddings } from './embeddings';
-import { yieldToEventLoop } from './operations';
+import { yieldEvery } from './operations';
 import type { Projects } from './projects';
 import type { ModelHolder } from './training';
 
@@ -225,7 +225,7 @@ export class Comparisons {
           }),
         );
       },
-      yieldBetweenBatches: yieldToEventLoop,
+      yieldBetweenBatches: yieldEvery(),
       backend: tf.getBackend(),
     };
   }

@@ -17,19 +17,43 @@ export function exclusive<T>(operation: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/** One channel serves every yield: making a MessageChannel per yield costs the browser a pipe each time. */
+let yieldChannel: { port: MessagePort; waiting: (() => void)[] } | null = null;
+
 /**
  * Lets queued messages (such as Cancel) run between batches. A MessageChannel
  * task is not clamped to 4 ms the way nested setTimeout calls are.
  */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
+  if (!yieldChannel) {
     const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
+    const state = { port: channel.port2, waiting: [] as (() => void)[] };
+    channel.port1.onmessage = () => state.waiting.shift()?.();
+    yieldChannel = state;
+  }
+  const { port, waiting } = yieldChannel;
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    port.postMessage(null);
   });
+}
+
+/** Most often a loop yields: between batches, once this many ms have passed since its last yield. */
+export const YIELD_INTERVAL_MS = 15;
+
+/**
+ * A yield for loops of many short batches (training steps of a few ms): it
+ * yields only once YIELD_INTERVAL_MS have passed since the last time, so Cancel
+ * still lands within a few batches while thousands of steps do not each wait
+ * for a task of their own.
+ */
+export function yieldEvery(intervalMs = YIELD_INTERVAL_MS): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < intervalMs) return;
+    await yieldToEventLoop();
+    last = performance.now();
+  };
 }
 
 export class Operations {

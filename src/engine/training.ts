@@ -17,7 +17,7 @@ import type { Embeddings } from './embeddings';
 import { runFineTune } from './fineTuneRun';
 import { readInitialModel } from './initialModel';
 import { modelStore, type SavedModel } from './modelStore';
-import { yieldToEventLoop } from './operations';
+import { yieldEvery } from './operations';
 import type { Projects } from './projects';
 import { validationReportOf } from './report';
 
@@ -104,7 +104,7 @@ function epochCallbacks(callbacks: TrainCallbacks, epochs: number, signal: Abort
       callbacks.onProgress({ phase: 'training' as const, done: logs.epoch, total: epochs });
     },
     shouldStop: () => signal.aborted,
-    yieldBetweenBatches: yieldToEventLoop,
+    yieldBetweenBatches: yieldEvery(),
   };
 }
 
