@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
 import { addImages, classCard, expectCount, openApp } from './app';
-import { alphaPng, animatedGif, corruptJpeg, hugePng, SVG, scenePng, trainingSet, truncatedJpeg } from './fixtures';
+import { alphaPng, animatedGif, corruptJpeg, hugePng, SVG, scenePng, sidewaysPhoto, trainingSet, truncatedJpeg } from './fixtures';
 
 // Importing does not depend on the backend; CPU starts fastest.
 test.beforeEach(async ({ page }) => openApp(page, 'cpu'));
@@ -29,6 +29,26 @@ test('skips bad files with a message naming each, and imports every valid one of
   const names = await classCard(page, 'Class 1').getByRole('img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt')));
   expect(names.sort()).toEqual(['animated.gif', 'drawing.svg', 'good.png', 'huge.png', 'transparent.png']);
   await expect(messages.getByText(/Skipped "(good\.png|animated\.gif|transparent\.png|drawing\.svg|huge\.png)"/)).toHaveCount(0);
+});
+
+test('shows a large phone photo upright, as its EXIF orientation says', async ({ page }) => {
+  // 2,000×1,500 stored sideways: large enough that the engine decodes it at a fraction of its size.
+  await addImages(page, 'Class 1', [{ name: 'phone.jpg', mimeType: 'image/jpeg', buffer: sidewaysPhoto(2000, 1500) }]);
+  await expectCount(page, 'Class 1', 1);
+  const thumbnail = classCard(page, 'Class 1').getByRole('img', { name: 'phone.jpg' });
+  await expect(thumbnail).toHaveJSProperty('complete', true);
+  const colours = await thumbnail.evaluate((img: HTMLImageElement) => {
+    const canvas = Object.assign(document.createElement('canvas'), { width: img.naturalWidth, height: img.naturalHeight });
+    const context = canvas.getContext('2d')!;
+    context.drawImage(img, 0, 0);
+    const at = (y: number) => Array.from(context.getImageData(canvas.width / 2, y, 1, 1).data.slice(0, 3));
+    return { top: at(4), bottom: at(canvas.height - 5) };
+  });
+  // Upright, the stored left half (red) is on top and the right half (blue) at the bottom.
+  expect(colours.top[0]).toBeGreaterThan(150);
+  expect(colours.top[2]).toBeLessThan(100);
+  expect(colours.bottom[2]).toBeGreaterThan(150);
+  expect(colours.bottom[0]).toBeLessThan(100);
 });
 
 test('explains what to do instead of training with one class or too few images', async ({ page }) => {

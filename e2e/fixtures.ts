@@ -179,3 +179,20 @@ export function truncatedJpeg(): Buffer {
   const full = encodeJpeg(scenePixels('stripes', 4, 200, 200), 200, 200);
   return full.subarray(0, Math.floor(full.length / 2));
 }
+
+/**
+ * A photo as phones store it: the pixels as the sensor saw them plus an EXIF
+ * Orientation tag (6: turn 90° clockwise to show it upright). Stored, its left
+ * half is red and its right half blue, so shown upright red is on top.
+ */
+export function sidewaysPhoto(width: number, height: number): Buffer {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) rgba.set(x < width / 2 ? [220, 30, 30, 255] : [30, 30, 220, 255], (y * width + x) * 4);
+  const plain = encodeJpeg(rgba, width, height);
+  // APP1 "Exif", a big-endian TIFF header and one IFD entry: Orientation (0x0112), SHORT, 1 value, 6.
+  const tiff = [0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+  const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+  const app1 = Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff, ...payload]);
+  return Buffer.concat([plain.subarray(0, 2), app1, plain.subarray(2)]);
+}

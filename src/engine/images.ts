@@ -67,11 +67,20 @@ export function looksTruncated(kind: ImageKind, tail: Uint8Array): boolean {
 const HEAD_BYTES = 128 * 1024;
 const TAIL_BYTES = 1024;
 
+/** A decoded image, with the size of the whole image (the bitmap may be smaller: see decodeImage). */
+export interface DecodedImage {
+  bitmap: ImageBitmap;
+  width: number;
+  height: number;
+}
+
 /**
  * Checks a file and decodes it (first frame for animations, EXIF orientation
- * applied). Throws ImageRejected with a user-facing reason.
+ * applied). Throws ImageRejected with a user-facing reason. With `minSide`, a
+ * JPEG at least twice that on its short side may be decoded straight to a
+ * smaller size (see jpegDecodeScale); `width` and `height` are the whole image's.
  */
-export async function decodeImage(file: Blob): Promise<ImageBitmap> {
+export async function decodeImage(file: Blob, minSide?: number): Promise<DecodedImage> {
   if (file.size === 0) throw new ImageRejected('the file is empty (0 bytes)');
   // A file that fits is read whole: a slice would be one more blob for the browser to register.
   const head = new Uint8Array(await (file.size <= HEAD_BYTES ? file : file.slice(0, HEAD_BYTES)).arrayBuffer());
@@ -89,13 +98,60 @@ export async function decodeImage(file: Blob): Promise<ImageBitmap> {
       `the image is ${dims.width}×${dims.height} pixels, more than the ${MAX_PIXELS / 1e6} megapixel limit; scale it down first`,
     );
   }
+  const eighths = kind === 'jpeg' && dims && minSide ? jpegDecodeScale(dims, minSide) : 8;
+  if (eighths <= 4 && dims && typeof ImageDecoder !== 'undefined') {
+    const scaled = await decodeJpegScaled(file.size <= head.length ? head : file, dims, eighths).catch(() => null);
+    if (scaled) return scaled;
+  }
   try {
     // A JPEG has no alpha, and skipping un-premultiplied decoding makes it about a third faster.
-    return await createImageBitmap(file, kind === 'jpeg' ? { imageOrientation: 'from-image' } : { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+    const bitmap = await createImageBitmap(file, kind === 'jpeg' ? { imageOrientation: 'from-image' } : { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+    return { bitmap, width: bitmap.width, height: bitmap.height };
   } catch (error) {
     throw new ImageRejected(
       `the ${kind.toUpperCase()} file could not be decoded (it is corrupt or unsupported): ${error instanceof Error ? error.message : error}`,
     );
+  }
+}
+
+/**
+ * The smallest scale, in eighths, at which a JPEG of these (stored) dimensions
+ * still has a short side of at least `minSide`: JPEG decoders can decode at
+ * n/8 of the size for much less work than the whole image.
+ */
+export function jpegDecodeScale(dims: { width: number; height: number }, minSide: number): number {
+  const short = Math.min(dims.width, dims.height);
+  for (let eighths = 1; eighths < 8; eighths++) if (Math.floor((short * eighths) / 8) >= minSide) return eighths;
+  return 8;
+}
+
+/**
+ * Decodes a JPEG at eighths/8 of its size with WebCodecs' ImageDecoder, which
+ * (unlike createImageBitmap) decodes straight to the smaller size: a 12 MP
+ * photo took 20 ms at 1/8 instead of 190 ms in this Chromium. The frame carries
+ * the EXIF orientation, which drawing it (here into the bitmap) applies.
+ */
+async function decodeJpegScaled(data: Blob | Uint8Array<ArrayBuffer>, dims: { width: number; height: number }, eighths: number): Promise<DecodedImage> {
+  const bytes = data instanceof Blob ? await data.arrayBuffer() : data;
+  const decoder = new ImageDecoder({
+    data: bytes,
+    type: 'image/jpeg',
+    desiredWidth: Math.ceil((dims.width * eighths) / 8),
+    desiredHeight: Math.ceil((dims.height * eighths) / 8),
+  });
+  try {
+    const { image } = await decoder.decode();
+    try {
+      const bitmap = await createImageBitmap(image);
+      // VideoFrame.rotation (newer than TypeScript's DOM types): the EXIF turn, applied when drawn.
+      const rotation = (image as VideoFrame & { rotation?: number }).rotation ?? 0;
+      const turned = rotation === 90 || rotation === 270;
+      return { bitmap, width: turned ? dims.height : dims.width, height: turned ? dims.width : dims.height };
+    } finally {
+      image.close();
+    }
+  } finally {
+    decoder.close();
   }
 }
 
@@ -146,7 +202,7 @@ export async function frameAsJpeg(bitmap: ImageBitmap): Promise<Blob> {
 
 /** Decodes a blob straight to model-sized RGBA pixels, closing the full-size bitmap at once. */
 export async function modelPixels(file: Blob, size: number): Promise<Uint8ClampedArray> {
-  const bitmap = await decodeImage(file);
+  const { bitmap } = await decodeImage(file, size);
   try {
     return centerSquarePixels(bitmap, size);
   } finally {
@@ -156,7 +212,7 @@ export async function modelPixels(file: Blob, size: number): Promise<Uint8Clampe
 
 /** The whole image scaled to fit maxSide (never enlarged), as a JPEG: what the page may show. */
 export async function previewOf(file: Blob, maxSide: number): Promise<Blob> {
-  const bitmap = await decodeImage(file);
+  const { bitmap } = await decodeImage(file);
   try {
     const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
     const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)), Math.max(1, Math.round(bitmap.height * scale)));

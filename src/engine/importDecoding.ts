@@ -11,7 +11,7 @@
 import * as Comlink from 'comlink';
 import type { IncomingFile } from './api';
 import { mapConcurrently } from './concurrency';
-import { centerSquarePixels, dataUrlOfBytes, decodeImage, ImageRejected, modelPixels, thumbnailBytesOf } from './images';
+import { centerSquarePixels, dataUrlOfBytes, decodeImage, ImageRejected, modelPixels, THUMBNAIL_SIZE, thumbnailBytesOf } from './images';
 
 /** Images decoded at once: file reads and decodes run outside the calling thread, so several in flight overlap them. */
 export const DECODES_IN_FLIGHT = 8;
@@ -22,16 +22,24 @@ export type DecodeOutcome =
 
 export type DecodeFiles = (files: IncomingFile[], embedSize: number | null) => Promise<DecodeOutcome[]>;
 
-/** One decode serves the thumbnail, the size check and (when a backbone is known) the embedding's pixels. */
-export async function decodedFromBitmap(bitmap: ImageBitmap, name: string, embedSize: number | null): Promise<DecodeOutcome & { ok: true }> {
+/**
+ * One decode serves the thumbnail, the size check and (when a backbone is known)
+ * the embedding's pixels. `size` is the whole image's, when the bitmap is smaller.
+ */
+export async function decodedFromBitmap(
+  bitmap: ImageBitmap,
+  name: string,
+  embedSize: number | null,
+  size: { width: number; height: number } = bitmap,
+): Promise<DecodeOutcome & { ok: true }> {
   const thumbnail = await thumbnailBytesOf(bitmap);
   return {
     ok: true,
     name,
     thumbnail,
     thumbUrl: dataUrlOfBytes(thumbnail),
-    width: bitmap.width,
-    height: bitmap.height,
+    width: size.width,
+    height: size.height,
     pixels: embedSize ? centerSquarePixels(bitmap, embedSize) : undefined,
   };
 }
@@ -41,8 +49,10 @@ export const decodeFilesHere: DecodeFiles = (files, embedSize) =>
   mapConcurrently(files, DECODES_IN_FLIGHT, async ({ file, name }): Promise<DecodeOutcome> => {
     let bitmap: ImageBitmap | undefined;
     try {
-      bitmap = await decodeImage(file);
-      return await decodedFromBitmap(bitmap, name, embedSize);
+      // Decoded no larger than the embedding and the thumbnail need (the same size modelPixels decodes to).
+      const decoded = await decodeImage(file, Math.max(embedSize ?? THUMBNAIL_SIZE, THUMBNAIL_SIZE));
+      bitmap = decoded.bitmap;
+      return await decodedFromBitmap(bitmap, name, embedSize, decoded);
     } catch (error) {
       return { ok: false, name, reason: error instanceof ImageRejected ? error.message : `it could not be read: ${String(error)}` };
     } finally {
