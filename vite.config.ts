@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react';
 import { VitePWA } from 'vite-plugin-pwa';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { tfjsTapeWithoutForIn } from './scripts/lib/tfjsTape';
 
 const packageVersion = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version as string;
 
@@ -41,11 +42,11 @@ function tfjsWasmThreadsSurviveMinify(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), tfjsWasmThreadsSurviveMinify(), VitePWA(offlineApp())],
+  plugins: [react(), tfjsWasmThreadsSurviveMinify(), tfjsTapeWithoutForIn(), VitePWA(offlineApp())],
   define: { 'import.meta.env.PACKAGE_VERSION': JSON.stringify(packageVersion) },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
-  worker: { format: 'es', plugins: () => [tfjsWasmThreadsSurviveMinify()] },
+  worker: { format: 'es', plugins: () => [tfjsWasmThreadsSurviveMinify(), tfjsTapeWithoutForIn()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
