@@ -200,7 +200,7 @@ export async function frameAsJpeg(bitmap: ImageBitmap): Promise<Blob> {
   return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
 }
 
-/** Decodes a blob straight to model-sized RGBA pixels, closing the full-size bitmap at once. */
+/** Decodes a blob straight to model-sized RGBA pixels (a large JPEG at a fraction of its size), closing the bitmap at once. */
 export async function modelPixels(file: Blob, size: number): Promise<Uint8ClampedArray> {
   const { bitmap } = await decodeImage(file, size);
   try {

@@ -90,7 +90,8 @@ export async function trainHead(
     r < split.train.length ? rowOf(all, split.train[r]) : rowOf(extraRows!, r - split.train.length);
   const batchRows = new BatchPacker(all.dims);
   const [xVal, yVal] = tf.tidy(() => [
-    tf.tensor2d(packRows(split.validation.map((i) => rowOf(all, i)), all.dims), [split.validation.length, all.dims]),
+    // A packer of its own: the validation tensor lives for the whole run (the CPU backend keeps the array itself).
+    tf.tensor2d(new BatchPacker(all.dims).pack(split.validation, (i) => rowOf(all, i)), [split.validation.length, all.dims]),
     oneHot(split.validation.map((i) => labels[i]), numClasses),
   ]);
   const earlyStopping =
@@ -155,12 +156,6 @@ async function rowsOf(embeddings: tf.Tensor2D | EmbeddingRows): Promise<Embeddin
 
 function rowOf(rows: EmbeddingRows, index: number): Float32Array {
   return rows.values.subarray(index * rows.dims, (index + 1) * rows.dims);
-}
-
-function packRows(rows: Float32Array[], dims: number): Float32Array {
-  const packed = new Float32Array(rows.length * dims);
-  rows.forEach((row, i) => packed.set(row, i * dims));
-  return packed;
 }
 
 /**
