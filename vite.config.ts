@@ -3,7 +3,7 @@ import react from '@vitejs/plugin-react';
 import { VitePWA } from 'vite-plugin-pwa';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { tfjsTapeWithoutForIn } from './scripts/lib/tfjsTape';
+import { tfjsTapeWithoutForIn } from './scripts/lib/tfjsTape.ts';
 
 const packageVersion = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version as string;
 
