@@ -8,7 +8,7 @@ import { chromium, expect, test, type Browser, type Locator, type Page } from '@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_ARGS } from '../playwright.config';
+import { CHROMIUM_ARGS, CHROMIUM_IGNORED_DEFAULT_ARGS } from '../playwright.config';
 import { addImages, classCard, expectCount, openApp, renameClass, train } from './app';
 import { trainingSet, type FixtureFile, type Scene } from './fixtures';
 import { writeSceneY4m } from './y4m';
@@ -35,6 +35,7 @@ async function launchWithCamera(cameraFile: string, { allowCamera }: { allowCame
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-video-capture=${cameraFile}`,
     ],
+    ignoreDefaultArgs: CHROMIUM_IGNORED_DEFAULT_ARGS,
   });
   const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
   // Keeps every stream the app opens so the test can check that its tracks were stopped, and

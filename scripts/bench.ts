@@ -19,7 +19,7 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, preview } from 'vite';
-import { CHROMIUM_ARGS } from '../playwright.config';
+import { CHROMIUM_ARGS, CHROMIUM_IGNORED_DEFAULT_ARGS } from '../playwright.config';
 import { trainingSet } from '../e2e/fixtures';
 import { isBackendName, type BackendName } from '../src/engine/api';
 import { describeBackend } from '../src/state/backendChoice';
@@ -250,6 +250,7 @@ async function main() {
     headless: true,
     executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined,
     args: CHROMIUM_ARGS,
+    ignoreDefaultArgs: CHROMIUM_IGNORED_DEFAULT_ARGS,
   });
   try {
     const page: Page = await browser.newPage();

@@ -21,7 +21,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import { CHROMIUM_ARGS } from '../playwright.config';
+import { CHROMIUM_ARGS, CHROMIUM_IGNORED_DEFAULT_ARGS } from '../playwright.config';
 
 /** Imports of thousands of images take minutes: waits are bounded by the run, not by expect's 5 s default. */
 const expect = baseExpect.configure({ timeout: 60 * 60_000 });
@@ -233,6 +233,9 @@ async function profilePhase(page: Page, enabled: boolean, log: ScaleOptions['log
   };
 }
 
+/** Where Chromium keeps its shared memory in these runs (see CHROMIUM_IGNORED_DEFAULT_ARGS). */
+const sharedMemory = CHROMIUM_IGNORED_DEFAULT_ARGS.length > 0 ? '/dev/shm, as in users\' browsers' : 'files under /tmp (--disable-dev-shm-usage: /dev/shm is small here)';
+
 async function runOne(n: number, pool: string[], options: ScaleOptions): Promise<ScaleResult> {
   const work = mkdtempSync(join(tmpdir(), `ts-scale-${n}-`));
   const profile = join(work, 'profile');
@@ -242,6 +245,7 @@ async function runOne(n: number, pool: string[], options: ScaleOptions): Promise
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath,
     args: CHROMIUM_ARGS,
+    ignoreDefaultArgs: CHROMIUM_IGNORED_DEFAULT_ARGS,
     acceptDownloads: true,
     viewport: { width: 1400, height: 900 },
   });
@@ -394,6 +398,7 @@ export async function runScaling(options: ScaleOptions): Promise<void> {
   const pool = imagesUnder(dataRoot);
   if (pool.length === 0) throw new Error(`No images under ${dataRoot}`);
   options.log(`scaling: ${pool.length} distinct photos from ${dataRoot}, used in turn; counts ${options.counts.join(', ')}`);
+  options.log(`Chromium's shared memory: ${sharedMemory}`);
   const results: ScaleResult[] = [];
   const failures: { n: number; error: string }[] = [];
   for (const n of [...new Set(options.counts)].sort((a, b) => a - b)) {
@@ -423,7 +428,7 @@ export async function runScaling(options: ScaleOptions): Promise<void> {
     `Per-image import + prepare cost at ${largest.n.toLocaleString('en')} over ${smallest.n.toLocaleString('en')}: ${ratio.toFixed(2)}× (target ≤ 1.2)`,
     ...failures.map((f) => `Failed at ${f.n.toLocaleString('en')} images: ${f.error}`),
   ];
-  const json = { date: new Date().toISOString(), backend: options.backend ?? 'auto', data: dataRoot, results, failures, perImageRatio: ratio };
+  const json = { date: new Date().toISOString(), backend: options.backend ?? 'auto', data: dataRoot, sharedMemory, results, failures, perImageRatio: ratio };
   mkdirSync(options.outDir, { recursive: true });
   writeFileSync(join(options.outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-scaling.json`), JSON.stringify(json, null, 2));
   if (options.json) console.log(JSON.stringify(json, null, 2));

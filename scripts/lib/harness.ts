@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preview, type PreviewServer } from 'vite';
-import { CHROMIUM_ARGS } from '../../playwright.config';
+import { CHROMIUM_ARGS, CHROMIUM_IGNORED_DEFAULT_ARGS } from '../../playwright.config';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -41,6 +41,7 @@ export async function openHarness(options: { port?: number; rebuild?: boolean; e
   const browser = await chromium.launch({
     executablePath: existsSync(executablePath) ? executablePath : undefined,
     args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
+    ignoreDefaultArgs: CHROMIUM_IGNORED_DEFAULT_ARGS,
   });
   const page = await browser.newPage();
   // tsx (esbuild keepNames) wraps named functions in __name(); functions sent to page.evaluate need it defined.
