@@ -64,7 +64,8 @@ export function looksTruncated(kind: ImageKind, tail: Uint8Array): boolean {
   return false;
 }
 
-const HEAD_BYTES = 128 * 1024;
+/** Files up to this size are read whole before decoding; larger ones only their head and tail. */
+export const HEAD_BYTES = 128 * 1024;
 const TAIL_BYTES = 1024;
 
 /** A decoded image, with the size of the whole image (the bitmap may be smaller: see decodeImage). */
@@ -80,10 +81,10 @@ export interface DecodedImage {
  * JPEG at least twice that on its short side may be decoded straight to a
  * smaller size (see jpegDecodeScale); `width` and `height` are the whole image's.
  */
-export async function decodeImage(file: Blob, minSide?: number): Promise<DecodedImage> {
+export async function decodeImage(file: Blob, minSide?: number, bytes?: Uint8Array<ArrayBuffer>): Promise<DecodedImage> {
   if (file.size === 0) throw new ImageRejected('the file is empty (0 bytes)');
-  // A file that fits is read whole: a slice would be one more blob for the browser to register.
-  const head = new Uint8Array(await (file.size <= HEAD_BYTES ? file : file.slice(0, HEAD_BYTES)).arrayBuffer());
+  // A file that fits is read whole (unless the caller read it: see readSmallFiles); a slice would be one more blob for the browser to register.
+  const head = bytes?.length === file.size ? bytes : new Uint8Array(await (file.size <= HEAD_BYTES ? file : file.slice(0, HEAD_BYTES)).arrayBuffer());
   const kind = sniffImageKind(head);
   if (kind === null) {
     throw new ImageRejected(`not an image${file.type ? ` (${file.type})` : ''}: supported are JPEG, PNG, GIF, WebP, BMP, AVIF and SVG`);
@@ -189,7 +190,8 @@ function drawCenterSquare(bitmap: ImageBitmap, size: number): OffscreenCanvas {
   return context.canvas;
 }
 
-function thumbnailOf(bitmap: ImageBitmap): Promise<Blob> {
+/** The thumbnail as a JPEG Blob; readBlobs reads many of them back in one go. */
+export function thumbnailOf(bitmap: ImageBitmap): Promise<Blob> {
   return drawCenterSquare(bitmap, THUMBNAIL_SIZE).convertToBlob({ type: 'image/jpeg', quality: 0.85 });
 }
 
@@ -227,9 +229,34 @@ export async function previewOf(file: Blob, maxSide: number): Promise<Blob> {
   }
 }
 
-/** The JPEG thumbnail's bytes: kept inline in the sample's record (see StoredSample.thumbnail). */
-export async function thumbnailBytesOf(bitmap: ImageBitmap): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await (await thumbnailOf(bitmap)).arrayBuffer());
+/**
+ * Reads several blobs with one read: each read of a Blob is a round trip to the
+ * browser through a shared-memory region of its own (created, filled, mapped
+ * and freed by both processes), so a chunk of small files, or a chunk's
+ * thumbnails, costs one region instead of one each. The results are views of
+ * one buffer: copy any that are stored or transferred on their own.
+ */
+export async function readBlobs(blobs: readonly Blob[]): Promise<Uint8Array<ArrayBuffer>[]> {
+  const all = new Uint8Array(await new Blob(blobs as Blob[]).arrayBuffer());
+  let offset = 0;
+  return blobs.map((blob) => all.subarray(offset, (offset += blob.size)));
+}
+
+/**
+ * The whole bytes of the files small enough to be read whole (see HEAD_BYTES),
+ * read together; undefined for the others, and for all if that read fails
+ * (decodeImage then reads each file itself and names what went wrong).
+ */
+export async function readSmallFiles(files: readonly Blob[]): Promise<(Uint8Array<ArrayBuffer> | undefined)[]> {
+  const small = files.flatMap((file, index) => (file.size > 0 && file.size <= HEAD_BYTES ? [index] : []));
+  const read = new Array<Uint8Array<ArrayBuffer> | undefined>(files.length);
+  if (small.length < 2) return read;
+  try {
+    (await readBlobs(small.map((index) => files[index]))).forEach((bytes, k) => (read[small[k]] = bytes));
+  } catch {
+    // A file changed or vanished since it was picked: each is read on its own.
+  }
+  return read;
 }
 
 /** Small image bytes as a data: URL (for thumbnails: cheap to hand to the page in thousands). */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodingWorker, WorkerStopped } from './importDecoding';
+import { decodingWorker, withThumbnailBytes, WorkerStopped } from './importDecoding';
 
 const empty = [{ file: new Blob([]), name: 'empty.jpg' }];
 const refusedHere = [{ ok: false, name: 'empty.jpg', reason: 'the file is empty (0 bytes)' }];
@@ -54,5 +54,22 @@ describe('WorkerStopped', () => {
     await expect(inFlight).rejects.toThrow('out of memory');
     await expect(stopped.race(Promise.resolve('late'))).rejects.toThrow('out of memory');
     expect(stopped.pending).toBe(0);
+  });
+});
+
+describe('withThumbnailBytes', () => {
+  it('reads every thumbnail of a chunk, each into a buffer of its own, and passes refusals through', async () => {
+    const decoded = (name: string, jpeg: string) => ({ ok: true as const, name, thumbnail: new Blob([jpeg], { type: 'image/jpeg' }), width: 4, height: 3 });
+    const refused = { ok: false as const, name: 'notes.txt', reason: 'not an image' };
+    const outcomes = await withThumbnailBytes([decoded('a.jpg', 'AAAA'), refused, decoded('b.jpg', 'BB')]);
+    expect(outcomes[1]).toBe(refused);
+    const [a, , b] = outcomes as Extract<(typeof outcomes)[number], { ok: true }>[];
+    expect(new TextDecoder().decode(a.thumbnail)).toBe('AAAA');
+    expect(new TextDecoder().decode(b.thumbnail)).toBe('BB');
+    // Stored and transferred on its own: a view of the chunk's buffer would carry every thumbnail.
+    expect(a.thumbnail.buffer.byteLength).toBe(4);
+    expect(b.thumbnail.buffer.byteLength).toBe(2);
+    expect(a.thumbUrl).toBe(`data:image/jpeg;base64,${btoa('AAAA')}`);
+    expect(a).toMatchObject({ name: 'a.jpg', width: 4, height: 3 });
   });
 });

@@ -11,7 +11,7 @@
 import * as Comlink from 'comlink';
 import type { IncomingFile } from './api';
 import { mapConcurrently } from './concurrency';
-import { centerSquarePixels, dataUrlOfBytes, decodeImage, ImageRejected, modelPixels, THUMBNAIL_SIZE, thumbnailBytesOf } from './images';
+import { centerSquarePixels, dataUrlOfBytes, decodeImage, ImageRejected, modelPixels, readBlobs, readSmallFiles, THUMBNAIL_SIZE, thumbnailOf } from './images';
 
 /** Images decoded at once: file reads and decodes run outside the calling thread, so several in flight overlap them. */
 export const DECODES_IN_FLIGHT = 8;
@@ -22,6 +22,9 @@ export type DecodeOutcome =
 
 export type DecodeFiles = (files: IncomingFile[], embedSize: number | null) => Promise<DecodeOutcome[]>;
 
+/** A decoded image whose thumbnail is still a Blob: withThumbnailBytes reads a chunk's thumbnails in one go. */
+export type DecodedPending = Omit<DecodeOutcome & { ok: true }, 'thumbnail' | 'thumbUrl'> & { thumbnail: Blob };
+
 /**
  * One decode serves the thumbnail, the size check and (when a backbone is known)
  * the embedding's pixels. `size` is the whole image's, when the bitmap is smaller.
@@ -31,26 +34,37 @@ export async function decodedFromBitmap(
   name: string,
   embedSize: number | null,
   size: { width: number; height: number } = bitmap,
-): Promise<DecodeOutcome & { ok: true }> {
-  const thumbnail = await thumbnailBytesOf(bitmap);
-  return {
-    ok: true,
-    name,
-    thumbnail,
-    thumbUrl: dataUrlOfBytes(thumbnail),
-    width: size.width,
-    height: size.height,
-    pixels: embedSize ? centerSquarePixels(bitmap, embedSize) : undefined,
-  };
+): Promise<DecodedPending> {
+  const pixels = embedSize ? centerSquarePixels(bitmap, embedSize) : undefined;
+  return { ok: true, name, thumbnail: await thumbnailOf(bitmap), width: size.width, height: size.height, pixels };
+}
+
+type Refused = Extract<DecodeOutcome, { ok: false }>;
+
+/** Gives each decoded image its thumbnail's bytes (all read in one go) and data URL; refusals pass through. */
+export async function withThumbnailBytes<Extra extends object = object>(
+  outcomes: ((DecodedPending & Extra) | Refused)[],
+): Promise<((Extract<DecodeOutcome, { ok: true }> & Extra) | Refused)[]> {
+  const decoded = outcomes.filter((o): o is DecodedPending & Extra => o.ok);
+  const bytes = decoded.length > 0 ? await readBlobs(decoded.map((o) => o.thumbnail)) : [];
+  let next = 0;
+  return outcomes.map((outcome) => {
+    if (!outcome.ok) return outcome;
+    // A copy of its own: a view would store (and transfer) the whole chunk's buffer.
+    const thumbnail = bytes[next++].slice();
+    return { ...outcome, thumbnail, thumbUrl: dataUrlOfBytes(thumbnail) };
+  });
 }
 
 /** Decodes files on the calling thread (the decode worker's, or the engine's when no worker can start). */
-export const decodeFilesHere: DecodeFiles = (files, embedSize) =>
-  mapConcurrently(files, DECODES_IN_FLIGHT, async ({ file, name }): Promise<DecodeOutcome> => {
+export const decodeFilesHere: DecodeFiles = async (files, embedSize) => {
+  const read = await readSmallFiles(files.map(({ file }) => file));
+  const outcomes = await mapConcurrently(files, DECODES_IN_FLIGHT, async ({ file, name }, index): Promise<DecodedPending | Refused> => {
     let bitmap: ImageBitmap | undefined;
     try {
       // Decoded no larger than the embedding and the thumbnail need (the same size modelPixels decodes to).
-      const decoded = await decodeImage(file, Math.max(embedSize ?? THUMBNAIL_SIZE, THUMBNAIL_SIZE));
+      const decoded = await decodeImage(file, Math.max(embedSize ?? THUMBNAIL_SIZE, THUMBNAIL_SIZE), read[index]);
+      read[index] = undefined;
       bitmap = decoded.bitmap;
       return await decodedFromBitmap(bitmap, name, embedSize, decoded);
     } catch (error) {
@@ -59,6 +73,8 @@ export const decodeFilesHere: DecodeFiles = (files, embedSize) =>
       bitmap?.close();
     }
   });
+  return withThumbnailBytes(outcomes);
+};
 
 /** Decodes a stored image to model-sized pixels (the background embedder's images not decoded at import). */
 export type DecodePixels = (blob: Blob, size: number) => Promise<Uint8ClampedArray>;

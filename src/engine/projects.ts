@@ -10,7 +10,7 @@ import * as db from '../storage/db';
 import type { ProjectDoc, ProjectEdits, StoredSample } from '../storage/db';
 import { mapConcurrently } from './concurrency';
 import { dataUrlOf, frameAsJpeg } from './images';
-import { decodedFromBitmap, decodeFilesHere, DECODES_IN_FLIGHT, type DecodeFiles, type DecodeOutcome } from './importDecoding';
+import { decodedFromBitmap, decodeFilesHere, DECODES_IN_FLIGHT, withThumbnailBytes, type DecodedPending, type DecodeFiles, type DecodeOutcome } from './importDecoding';
 
 const LAST_PROJECT_KEY = 'lastProjectId';
 
@@ -165,7 +165,7 @@ export class Projects {
   /** Camera frames become JPEG files, stored like imported ones; every bitmap is closed. */
   async importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
     const size = this.embedSize();
-    const outcomes = await mapConcurrently(frames, DECODES_IN_FLIGHT, async ({ bitmap, name }): Promise<ReadOutcome> => {
+    const outcomes = await mapConcurrently(frames, DECODES_IN_FLIGHT, async ({ bitmap, name }): Promise<(DecodedPending & { bytes: Blob }) | Extract<DecodeOutcome, { ok: false }>> => {
       try {
         const bytes = await frameAsJpeg(bitmap);
         return { ...(await decodedFromBitmap(bitmap, name, size)), bytes };
@@ -175,7 +175,7 @@ export class Projects {
         bitmap.close();
       }
     });
-    return this.storeOutcomes(outcomes, target);
+    return this.storeOutcomes(await withThumbnailBytes<{ bytes: Blob }>(outcomes), target);
   }
 
   /** Gives each decoded image its sample id and stores the chunk; the rest are reported with their reasons. */
