@@ -4,7 +4,8 @@ const engine = vi.hoisted(() => ({ editProject: vi.fn(async () => undefined), li
 vi.stubGlobal('navigator', {});
 vi.mock('../engine/engine', () => ({ getEngine: () => engine, remoteCallback: <T>(callback: T) => callback }));
 
-const { saveNow, useProjects } = await import('./persistence');
+const { saveNow, startAutoSave, useProjects } = await import('./persistence');
+const { useSession } = await import('./session');
 const { useProject } = await import('./project');
 
 describe('auto-save', () => {
@@ -37,5 +38,38 @@ describe('auto-save', () => {
     await saveNow();
     expect(engine.editProject).toHaveBeenCalledTimes(2);
     expect(useProjects.getState().saveState).toBe('saved');
+  });
+});
+
+describe('auto-save during an import', () => {
+  it('saves the edits at most every two seconds while images come in, and soon after each edit otherwise', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('addEventListener', () => undefined);
+    vi.stubGlobal('document', { addEventListener: () => undefined });
+    const stop = startAutoSave();
+    try {
+      engine.editProject.mockClear();
+      useSession.setState({ importing: 1 });
+      // Every stored chunk moves the revision on: ten chunks, one every 0.4 s (as here at about 100 images/s).
+      for (let chunk = 1; chunk <= 10; chunk++) {
+        useProject.setState((s) => ({ revision: s.revision + 1 }));
+        await vi.advanceTimersByTimeAsync(400);
+      }
+      await vi.advanceTimersByTimeAsync(2000);
+      // 4 s of chunks and the last one's save (each chunk's own save made ten).
+      expect(engine.editProject.mock.calls.length).toBeLessThanOrEqual(3);
+      expect(engine.editProject).toHaveBeenLastCalledWith('p', expect.objectContaining({ revision: useProject.getState().revision }));
+      useSession.setState({ importing: 0 });
+      const before = engine.editProject.mock.calls.length;
+      useProject.setState({ name: 'Renamed' });
+      await vi.advanceTimersByTimeAsync(300);
+      expect(engine.editProject).toHaveBeenCalledTimes(before + 1);
+      expect(useProjects.getState().saveState).toBe('saved');
+    } finally {
+      stop();
+      vi.unstubAllGlobals();
+      vi.stubGlobal('navigator', {});
+      vi.useRealTimers();
+    }
   });
 });

@@ -66,11 +66,26 @@ function currentEdits(): ProjectEdits {
   };
 }
 
+/**
+ * While images are imported, edits are saved at most this often (a throttle, not
+ * a debounce). Each stored chunk moves the project's revision on (which tells a
+ * model trained before it is out of date), and writing the document for that
+ * after every chunk put a second transaction per chunk in the database's queue,
+ * ahead of the next chunk's: importing 2,000 photos here ran at 90 images/s
+ * with those writes and 104 without.
+ */
+const IMPORT_SAVE_INTERVAL_MS = 2000;
+
 function scheduleSave(): void {
   if (loading || !useProjects.getState().currentId) return;
   useProjects.setState({ saveState: 'saving' });
-  if (saveTimer) clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => void saveNow(), SAVE_DELAY_MS);
+  const importing = useSession.getState().importing > 0;
+  if (saveTimer) {
+    // The pending save sends the edits as they are when it runs.
+    if (importing) return;
+    clearTimeout(saveTimer);
+  }
+  saveTimer = setTimeout(() => void saveNow(), importing ? IMPORT_SAVE_INTERVAL_MS : SAVE_DELAY_MS);
 }
 
 /** Sends the open project's edits now (also used before switching projects and on page hide). */
@@ -101,12 +116,14 @@ export function saveNow(): Promise<void> {
   return saving;
 }
 
-export function startAutoSave(): void {
+/** Saves the page's edits as they happen; returns what stops it (for tests). */
+export function startAutoSave(): () => void {
   // Models and their reports are saved by the engine when training ends; only the page's edits go from here.
-  useProject.subscribe(scheduleSave);
+  const stop = useProject.subscribe(scheduleSave);
   // The debounce must not lose the last edit when the tab goes away.
   addEventListener('pagehide', () => void saveNow());
   document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && void saveNow());
+  return stop;
 }
 
 export async function refreshProjectList(): Promise<void> {
