@@ -3,6 +3,7 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_TRAIN_SETTINGS } from '../ml/settings';
+import * as db from '../storage/db';
 import { addSamples, closeStudioDb, getProject, type ProjectDoc } from '../storage/db';
 import type { DecodeFiles } from './importDecoding';
 import { Projects } from './projects';
@@ -84,6 +85,33 @@ describe('Projects keeps its copy of the open document in step with the database
     ]);
     const stored = await getProject('p');
     expect(stored!.classes[0].samples.map((s) => s.name)).toEqual(['slow-1.jpg', 'slow-2.jpg', 'quick-3.jpg']);
+  });
+
+  it('stores the chunks decoded while an earlier one waited in one transaction, each in its class; a failed decode fails its chunk alone', async () => {
+    const thumbnail = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+    const decode: DecodeFiles = async (files) => {
+      await new Promise((resolve) => setTimeout(resolve, files[0].name.startsWith('slow') ? 50 : 0));
+      if (files[0].name.startsWith('broken')) throw new Error('the decoding worker stopped');
+      return files.map(({ name }) => ({ ok: true as const, name, thumbnail, thumbUrl: '', width: 8, height: 8 }));
+    };
+    const projects = new Projects(() => null, decode);
+    await projects.create({ ...oneClassProject('Groups'), classes: [{ id: 'a', name: 'A', samples: [] }, { id: 'b', name: 'B', samples: [] }] });
+    await projects.open('p');
+    const writes = vi.spyOn(db, 'addSampleGroups');
+    const file = (name: string) => ({ name, file: new Blob([name]) });
+    const sent = [
+      projects.importFiles([file('slow-a1.jpg')], { classId: 'a', className: 'A' }),
+      projects.importFiles([file('a2.jpg'), file('a3.jpg')], { classId: 'a', className: 'A' }),
+      projects.importFiles([file('broken-b0.jpg')], { classId: 'b', className: 'B' }),
+      projects.importFiles([file('b1.jpg')], { classId: 'b', className: 'B' }),
+    ];
+    const outcomes = await Promise.allSettled(sent);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value.result.accepted.map((a) => a.name) : []))).toEqual(['slow-a1.jpg', 'a2.jpg', 'a3.jpg', 'b1.jpg']);
+    // The three decoded chunks waited for the slow first one: one write for all of them.
+    expect(writes).toHaveBeenCalledTimes(1);
+    const stored = await getProject('p');
+    expect(stored!.classes.map((c) => c.samples.map((s) => s.name))).toEqual([['slow-a1.jpg', 'a2.jpg', 'a3.jpg'], ['b1.jpg']]);
   });
 
   it('gives the page thumbnails stored inline at import and those stored as Blobs by earlier versions', async () => {

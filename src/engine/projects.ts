@@ -142,28 +142,60 @@ export class Projects {
    * but is stored after every chunk sent before it, so the class keeps the order
    * in which the images were given.
    */
-  importFiles(files: IncomingFile[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
-    const decoding = this.decode(files, this.embedSize());
-    decoding.catch(() => undefined); // awaited in its turn
-    return this.inTurn(async () =>
-      this.storeOutcomes(
-        (await decoding).map((outcome, i) => (outcome.ok ? { ...outcome, bytes: files[i].file } : outcome)),
-        target,
-      ),
+  importFiles(files: IncomingFile[], target: ImportTarget): Promise<StoredChunk> {
+    const decoding = this.decode(files, this.embedSize()).then((outcomes) =>
+      outcomes.map((outcome, i): ReadOutcome => (outcome.ok ? { ...outcome, bytes: files[i].file } : outcome)),
     );
+    return new Promise<StoredChunk>((resolve, reject) => {
+      const chunk: WaitingChunk = {
+        target,
+        resolve,
+        reject,
+        settled: decoding.then(
+          (outcomes) => void (chunk.outcomes = outcomes),
+          (error: unknown) => void (chunk.failure = { error }),
+        ),
+      };
+      this.waiting.push(chunk);
+      void this.storeWaiting();
+    });
   }
 
-  /** Import chunks stored so far, one after another in the order they came. */
-  private storing: Promise<unknown> = Promise.resolve();
+  /** Import chunks sent and not stored yet, in the order they came. */
+  private readonly waiting: WaitingChunk[] = [];
+  private storingWaiting = false;
 
-  private inTurn<T>(store: () => Promise<T>): Promise<T> {
-    const turn = this.storing.then(store);
-    this.storing = turn.catch(() => undefined);
-    return turn;
+  /**
+   * Stores the waiting chunks in the order they came: the oldest once it is
+   * decoded, and with it every chunk after it decoded by then, in one
+   * transaction. The document lists every sample, so each transaction reads and
+   * writes all of it: at 20,000 images, once per chunk was most of a chunk's
+   * storing time.
+   */
+  private async storeWaiting(): Promise<void> {
+    if (this.storingWaiting) return;
+    this.storingWaiting = true;
+    try {
+      while (this.waiting.length > 0) {
+        await this.waiting[0].settled;
+        const ready: WaitingChunk[] = [];
+        while (this.waiting.length > 0 && (this.waiting[0].outcomes || this.waiting[0].failure)) ready.push(this.waiting.shift()!);
+        for (const chunk of ready) if (chunk.failure) chunk.reject(chunk.failure.error);
+        const decoded = ready.filter((chunk) => chunk.outcomes);
+        try {
+          const stored = await this.storeChunks(decoded.map((chunk) => ({ outcomes: chunk.outcomes!, target: chunk.target })));
+          decoded.forEach((chunk, i) => chunk.resolve(stored[i]));
+        } catch (error) {
+          decoded.forEach((chunk) => chunk.reject(error));
+        }
+      }
+    } finally {
+      this.storingWaiting = false;
+    }
   }
 
   /** Camera frames become JPEG files, stored like imported ones; every bitmap is closed. */
-  async importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+  async importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<StoredChunk> {
     const size = this.embedSize();
     const outcomes = await mapConcurrently(frames, DECODES_IN_FLIGHT, async ({ bitmap, name }): Promise<(DecodedPending & { bytes: Blob }) | Extract<DecodeOutcome, { ok: false }>> => {
       try {
@@ -175,41 +207,59 @@ export class Projects {
         bitmap.close();
       }
     });
-    return this.storeOutcomes(await withThumbnailBytes<{ bytes: Blob }>(outcomes), target);
+    const [stored] = await this.storeChunks([{ outcomes: await withThumbnailBytes<{ bytes: Blob }>(outcomes), target }]);
+    return stored;
   }
 
-  /** Gives each decoded image its sample id and stores the chunk; the rest are reported with their reasons. */
-  private storeOutcomes(outcomes: ReadOutcome[], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
-    const decoded: Decoded[] = [];
-    const rejected: ImportResult['rejected'] = [];
-    for (const outcome of outcomes) {
-      if (!outcome.ok) {
-        rejected.push({ name: outcome.name, reason: outcome.reason });
-        continue;
-      }
-      const { name, bytes, thumbnail, thumbUrl, width, height, pixels } = outcome;
-      const id = crypto.randomUUID();
-      decoded.push({
-        stored: { id, projectId: '', name, bytes, thumbnail, width, height },
-        accepted: { id, name, thumbUrl, width, height },
-        pixels,
-      });
-    }
-    return this.store(decoded, rejected, target);
-  }
-
-  /** Stores an import chunk and lists it in its class, in one transaction; if storage is full, the chunk is dropped and earlier ones stay. */
-  private async store(decoded: Decoded[], rejected: ImportResult['rejected'], target: ImportTarget): Promise<{ result: ImportResult; decoded: Decoded[] }> {
+  /**
+   * Gives each decoded image its sample id and stores the chunks, each listed in
+   * its class, in one transaction; refused images are reported with their
+   * reasons. If storage is full, these chunks are dropped and earlier ones stay.
+   */
+  private async storeChunks(chunks: { outcomes: ReadOutcome[]; target: ImportTarget }[]): Promise<StoredChunk[]> {
     const doc = this.doc;
     if (!doc) throw new Error('No project is open.');
-    if (decoded.length === 0) return { result: { accepted: [], rejected }, decoded };
-    const samples = decoded.map((d) => ({ ...d.stored, projectId: doc.id }));
-    try {
-      await this.mirror(() => db.addSamples(doc.id, target, samples));
-    } catch (error) {
-      const storageProblem = db.isQuotaError(error) ? db.QUOTA_MESSAGE : `The images could not be saved in this browser: ${error instanceof Error ? error.message : error}`;
-      return { result: { accepted: [], rejected, storageProblem }, decoded: [] };
+    const prepared = chunks.map(({ outcomes, target }) => {
+      const decoded: Decoded[] = [];
+      const rejected: ImportResult['rejected'] = [];
+      for (const outcome of outcomes) {
+        if (!outcome.ok) {
+          rejected.push({ name: outcome.name, reason: outcome.reason });
+          continue;
+        }
+        const { name, bytes, thumbnail, thumbUrl, width, height, pixels } = outcome;
+        const id = crypto.randomUUID();
+        decoded.push({
+          stored: { id, projectId: doc.id, name, bytes, thumbnail, width, height },
+          accepted: { id, name, thumbUrl, width, height },
+          pixels,
+        });
+      }
+      return { target, decoded, rejected };
+    });
+    const groups = prepared.filter((p) => p.decoded.length > 0).map((p) => ({ target: p.target, samples: p.decoded.map((d) => d.stored) }));
+    if (groups.length > 0) {
+      try {
+        await this.mirror(() => db.addSampleGroups(doc.id, groups));
+      } catch (error) {
+        const storageProblem = db.isQuotaError(error) ? db.QUOTA_MESSAGE : `The images could not be saved in this browser: ${error instanceof Error ? error.message : error}`;
+        return prepared.map(({ rejected }) => ({ result: { accepted: [], rejected, storageProblem }, decoded: [] }));
+      }
     }
-    return { result: { accepted: decoded.map((d) => d.accepted), rejected }, decoded };
+    return prepared.map(({ decoded, rejected }) => ({ result: { accepted: decoded.map((d) => d.accepted), rejected }, decoded }));
   }
+}
+
+/** An import chunk once stored: what the page is told, and what the embedder gets. */
+type StoredChunk = { result: ImportResult; decoded: Decoded[] };
+
+/** An import chunk waiting for its turn to be stored. */
+interface WaitingChunk {
+  target: ImportTarget;
+  /** Set once decoding has ended, with its outcomes or its failure. */
+  outcomes?: ReadOutcome[];
+  failure?: { error: unknown };
+  settled: Promise<void>;
+  resolve(stored: StoredChunk): void;
+  reject(error: unknown): void;
 }

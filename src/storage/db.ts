@@ -267,19 +267,35 @@ export async function editProject(id: string, edits: Partial<ProjectEdits>): Pro
  * not have yet (created on the page since its last save) is added. Returns the
  * document as stored.
  */
-export async function addSamples(projectId: string, target: { classId: string; className: string }, samples: StoredSample[]): Promise<ProjectDoc> {
+export function addSamples(projectId: string, target: { classId: string; className: string }, samples: StoredSample[]): Promise<ProjectDoc> {
+  return addSampleGroups(projectId, [{ target, samples }]);
+}
+
+/**
+ * addSamples for several groups (import chunks, maybe of different classes) in
+ * one transaction, in the order given: the document, which lists every sample,
+ * is read and written once for all of them.
+ */
+export async function addSampleGroups(
+  projectId: string,
+  groups: { target: { classId: string; className: string }; samples: StoredSample[] }[],
+): Promise<ProjectDoc> {
   const db = await openStudioDb();
   const tx = db.transaction(['projects', 'samples'], 'readwrite');
   const doc = await tx.objectStore('projects').get(projectId);
   if (!doc) throw new Error('The project is no longer stored; reload the page.');
-  let owner = doc.classes.find((c) => c.id === target.classId);
-  if (!owner) {
-    owner = { id: target.classId, name: target.className, samples: [] };
-    doc.classes.push(owner);
+  const work: Promise<unknown>[] = [];
+  for (const { target, samples } of groups) {
+    let owner = doc.classes.find((c) => c.id === target.classId);
+    if (!owner) {
+      owner = { id: target.classId, name: target.className, samples: [] };
+      doc.classes.push(owner);
+    }
+    owner.samples.push(...samples.map((s) => ({ id: s.id, name: s.name })));
+    work.push(...samples.map((s) => tx.objectStore('samples').put(s)));
   }
-  owner.samples.push(...samples.map((s) => ({ id: s.id, name: s.name })));
   doc.updatedAt = Date.now();
-  await Promise.all([...samples.map((s) => tx.objectStore('samples').put(s)), tx.objectStore('projects').put(doc), tx.done]);
+  await Promise.all([...work, tx.objectStore('projects').put(doc), tx.done]);
   return doc;
 }
 
