@@ -19,7 +19,7 @@ export function ProgressBar({ label, value, max, text }: Props) {
         aria-valuetext={text ?? `${percent}%`}
         className="progress-track"
       >
-        <div className="progress-fill" style={{ width: `${percent}%` }} />
+        <div className="progress-fill" style={{ transform: `scaleX(${percent / 100})` }} />
       </div>
       <span className="progress-text">{text ?? `${label}: ${percent}%`}</span>
     </div>

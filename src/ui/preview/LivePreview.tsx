@@ -125,7 +125,7 @@ function ConfidenceBars({ labels, live }: { labels: string[]; live: LiveUpdate |
               aria-valuetext={`${label} ${percent}%`}
               className="progress-track"
             >
-              <div className="progress-fill" style={{ width: `${percent}%` }} />
+              <div className="progress-fill" style={{ transform: `scaleX(${percent / 100})` }} />
             </div>
           </div>
         );
