@@ -1,8 +1,7 @@
 /**
  * Deleting an image or a class can be undone for a while: the page drops it at
- * once, but the engine keeps its bytes until the undo offer ends (another
- * deletion, a project switch or the timeout). A reload in between is safe: on
- * open, samples no project document references are removed.
+ * once, but the engine keeps it (listed in its class) until the undo offer ends:
+ * another deletion, a project switch, the timeout, or the page going away.
  */
 import { create } from 'zustand';
 import { getEngine } from '../engine/engine';
@@ -79,6 +78,9 @@ export function deleteClassWithUndo(classId: string): void {
     () => release(info.samples),
   );
 }
+
+// Leaving or reloading the page ends the offer, so what was deleted stays deleted.
+if (typeof addEventListener === 'function') addEventListener('pagehide', () => endOffer());
 
 // An offer belongs to the open project: switching projects ends it.
 useProjects.subscribe((state, previous) => {
