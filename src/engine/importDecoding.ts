@@ -39,7 +39,8 @@ export async function decodedFromBitmap(
   return { ok: true, name, thumbnail: await thumbnailOf(bitmap), width: size.width, height: size.height, pixels };
 }
 
-type Refused = Extract<DecodeOutcome, { ok: false }>;
+/** An image refused at import, with the reason the page shows. */
+export type Refused = Extract<DecodeOutcome, { ok: false }>;
 
 /** Gives each decoded image its thumbnail's bytes (all read in one go) and data URL; refusals pass through. */
 export async function withThumbnailBytes<Extra extends object = object>(

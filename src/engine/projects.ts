@@ -10,12 +10,12 @@ import * as db from '../storage/db';
 import type { ProjectDoc, ProjectEdits, StoredSample } from '../storage/db';
 import { mapConcurrently } from './concurrency';
 import { dataUrlOf, frameAsJpeg } from './images';
-import { decodedFromBitmap, decodeFilesHere, DECODES_IN_FLIGHT, withThumbnailBytes, type DecodedPending, type DecodeFiles, type DecodeOutcome } from './importDecoding';
+import { decodedFromBitmap, decodeFilesHere, DECODES_IN_FLIGHT, withThumbnailBytes, type DecodedPending, type DecodeFiles, type DecodeOutcome, type Refused } from './importDecoding';
 
 const LAST_PROJECT_KEY = 'lastProjectId';
 
 /** An imported item after decoding: with its bytes to store, or refused with a reason. */
-type ReadOutcome = (Extract<DecodeOutcome, { ok: true }> & { bytes: Blob }) | Extract<DecodeOutcome, { ok: false }>;
+type ReadOutcome = (Extract<DecodeOutcome, { ok: true }> & { bytes: Blob }) | Refused;
 
 /** A decoded import: what is stored, what the page is told, and pixels for the embedder. */
 interface Decoded {
@@ -197,7 +197,7 @@ export class Projects {
   /** Camera frames become JPEG files, stored like imported ones; every bitmap is closed. */
   async importFrames(frames: IncomingFrame[], target: ImportTarget): Promise<StoredChunk> {
     const size = this.embedSize();
-    const outcomes = await mapConcurrently(frames, DECODES_IN_FLIGHT, async ({ bitmap, name }): Promise<(DecodedPending & { bytes: Blob }) | Extract<DecodeOutcome, { ok: false }>> => {
+    const outcomes = await mapConcurrently(frames, DECODES_IN_FLIGHT, async ({ bitmap, name }): Promise<(DecodedPending & { bytes: Blob }) | Refused> => {
       try {
         const bytes = await frameAsJpeg(bitmap);
         return { ...(await decodedFromBitmap(bitmap, name, size)), bytes };
