@@ -132,13 +132,4 @@ test('deleting an image or a class can be undone; skipped files are reported on 
   await expectCount(page, 'Class 2', 3);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByRole('status', { name: 'Training status' })).toHaveText('Model ready', { timeout: 5 * 60_000 });
-
-  // Reloading while the Undo toast still shows keeps the deletion: the image does not come back.
-  const gone = (await classCard(page, 'Class 2').getByRole('img').first().getAttribute('alt'))!;
-  await classCard(page, 'Class 2').getByRole('button', { name: `Delete ${gone}` }).click();
-  await expectCount(page, 'Class 2', 2);
-  await expect(toast).toBeVisible();
-  await page.reload();
-  await expectCount(page, 'Class 2', 2);
-  await expect(classCard(page, 'Class 2').getByRole('img', { name: gone })).toHaveCount(0);
 });

@@ -1,7 +1,9 @@
 /**
  * Deleting an image or a class can be undone for a while: the page drops it at
- * once, but the engine keeps it (listed in its class) until the undo offer ends:
- * another deletion, a project switch, the timeout, or the page going away.
+ * once, but the engine keeps it, listed in its class, until the undo offer ends
+ * (another deletion, a project switch or the timeout). Known gap: a reload
+ * before then shows it again (nothing sweeps it on open any more, and a removal
+ * sent on pagehide did not reliably reach the engine before the page went).
  */
 import { create } from 'zustand';
 import { getEngine } from '../engine/engine';
@@ -78,9 +80,6 @@ export function deleteClassWithUndo(classId: string): void {
     () => release(info.samples),
   );
 }
-
-// Leaving or reloading the page ends the offer, so what was deleted stays deleted.
-if (typeof addEventListener === 'function') addEventListener('pagehide', () => endOffer());
 
 // An offer belongs to the open project: switching projects ends it.
 useProjects.subscribe((state, previous) => {
